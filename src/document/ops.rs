@@ -1,0 +1,217 @@
+//! Text operations on arrays shared by the TOML and JSON syntaxes: removing
+//! items and appending one, in the layout the array already has.
+
+use super::{Node, eol};
+use crate::edit::Edit;
+
+/// Start of the line holding `pos`.
+pub fn line_start(text: &str, pos: usize) -> usize {
+    text[..pos].rfind('\n').map_or(0, |p| p + 1)
+}
+
+/// Position of the line ending (`\r\n` or `\n`) of the line holding `pos`, or
+/// the end of the text.
+pub fn line_end(text: &str, pos: usize) -> usize {
+    match text[pos..].find('\n') {
+        Some(p) => {
+            let nl = pos + p;
+            if nl > pos && text.as_bytes()[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            }
+        }
+        None => text.len(),
+    }
+}
+
+/// Position just after the line ending of the line holding `pos`.
+pub fn next_line(text: &str, pos: usize) -> usize {
+    match text[pos..].find('\n') {
+        Some(p) => pos + p + 1,
+        None => text.len(),
+    }
+}
+
+/// The whitespace that starts the line holding `pos`.
+pub fn indent_of(text: &str, pos: usize) -> &str {
+    let ls = line_start(text, pos);
+    let rest = &text[ls..];
+    let n = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    &rest[..n]
+}
+
+/// Find the first comma in the gap `text[from..to]`, skipping comments that
+/// start with `comment` (TOML `#`). Gaps between array items hold only
+/// whitespace, commas and comments.
+pub fn find_comma(text: &str, from: usize, to: usize, comment: Option<char>) -> Option<usize> {
+    let mut i = from;
+    let b = text.as_bytes();
+    while i < to {
+        let c = b[i];
+        if c == b',' {
+            return Some(i);
+        }
+        if Some(c as char) == comment {
+            i = line_end(text, i);
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether the item spanning `s..e` is alone on its line(s): only
+/// indentation before it, and after it at most a comma, spaces and a comment
+/// before the line ends. Returns the range of whole lines to delete.
+fn own_lines(text: &str, s: usize, e: usize, close: usize, comment: Option<char>) -> Option<(usize, usize)> {
+    let ls = line_start(text, s);
+    if !text[ls..s].chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut i = e;
+    let skip_ws = |i: &mut usize| {
+        while *i < text.len() && (b[*i] == b' ' || b[*i] == b'\t') {
+            *i += 1;
+        }
+    };
+    skip_ws(&mut i);
+    if i < close && b[i] == b',' {
+        i += 1;
+        skip_ws(&mut i);
+    }
+    if i < text.len() && Some(b[i] as char) == comment {
+        i = line_end(text, i);
+    }
+    if i >= close {
+        return None;
+    }
+    if text[i..].starts_with('\n') || text[i..].starts_with("\r\n") {
+        Some((ls, next_line(text, i)))
+    } else {
+        None
+    }
+}
+
+/// Edits removing the items at `idxs` from the array `node`.
+pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<char>) -> Vec<Edit> {
+    let Some(arr) = node.as_array() else {
+        return Vec::new();
+    };
+    let items = &arr.items;
+    let n = items.len();
+    let close = node.span.end - 1; // the `]`
+    let removed = |k: usize| idxs.contains(&k);
+    if idxs.is_empty() {
+        return Vec::new();
+    }
+    let mut edits = Vec::new();
+    let last_comma = find_comma(text, items[n - 1].span.end, close, comment);
+    let mut last_removed_by_line = false;
+    let all = (0..n).all(removed);
+    for &i in idxs {
+        let (s, e) = (items[i].span.start, items[i].span.end);
+        if let Some((a, b)) = own_lines(text, s, e, close, comment) {
+            edits.push(Edit::delete(a..b));
+            if i == n - 1 {
+                last_removed_by_line = true;
+            }
+            continue;
+        }
+        if all {
+            // Nothing stays: remove the items and the commas between them.
+            let end = last_comma.map_or(items[n - 1].span.end, |c| c + 1);
+            edits.push(Edit::delete(items[0].span.start..end));
+            continue;
+        }
+        if i + 1 < n {
+            edits.push(Edit::delete(s..items[i + 1].span.start));
+        } else if let Some(p) = (0..i).rev().find(|&k| !removed(k)) {
+            edits.push(Edit::delete(items[p].span.end..e));
+        } else {
+            edits.push(Edit::delete(s..e));
+        }
+    }
+    // Keep the array's trailing-comma style: when the last item went with
+    // its line and there was no trailing comma, the comma after the new
+    // last item goes too.
+    if last_removed_by_line && last_comma.is_none() {
+        if let Some(p) = (0..n).rev().find(|&k| !removed(k)) {
+            if let Some(c) = find_comma(text, items[p].span.end, close, comment) {
+                edits.push(Edit::delete(c..c + 1));
+            }
+        }
+    }
+    edits
+}
+
+/// Edits appending `literal` to the array `node`, following its layout:
+/// one item per line (with the same indent and trailing-comma style) or inline.
+pub fn append_item(text: &str, node: &Node, literal: &str, comment: Option<char>) -> Vec<Edit> {
+    let Some(arr) = node.as_array() else {
+        return Vec::new();
+    };
+    let open = node.span.start; // `[`
+    let close = node.span.end - 1; // `]`
+    let nl = eol(text);
+    let Some(last) = arr.items.last() else {
+        let inner = &text[open + 1..close];
+        if inner.trim().is_empty() {
+            return vec![Edit::replace(open + 1..close, literal)];
+        }
+        return vec![Edit::insert(open + 1, literal)];
+    };
+    let first = &arr.items[0];
+    let multiline =
+        text[open..first.span.start].contains('\n') || text[last.span.end..close].contains('\n');
+    let trailing = find_comma(text, last.span.end, close, comment);
+    if multiline {
+        let indent = indent_of(text, last.span.start);
+        let indent = if text[line_start(text, last.span.start)..last.span.start].trim().is_empty() {
+            indent.to_string()
+        } else {
+            indent_of(text, first.span.start).to_string()
+        };
+        match trailing {
+            Some(c) => {
+                let le = line_end(text, c);
+                if le < close {
+                    vec![Edit::insert(le, format!("{nl}{indent}{literal},"))]
+                } else {
+                    vec![Edit::insert(c + 1, format!(" {literal},"))]
+                }
+            }
+            None => {
+                let le = line_end(text, last.span.end);
+                if le < close && le > last.span.end {
+                    vec![
+                        Edit::insert(last.span.end, ","),
+                        Edit::insert(le, format!("{nl}{indent}{literal}")),
+                    ]
+                } else {
+                    vec![Edit::insert(last.span.end, format!(",{nl}{indent}{literal}"))]
+                }
+            }
+        }
+    } else {
+        let sep = if arr.items.len() >= 2 {
+            let prev = &arr.items[arr.items.len() - 2];
+            let gap = &text[prev.span.end..last.span.start];
+            if gap.contains(',') && !gap.contains(comment.unwrap_or('\0')) {
+                gap.to_string()
+            } else {
+                ", ".to_string()
+            }
+        } else {
+            ", ".to_string()
+        };
+        match trailing {
+            Some(c) => {
+                let after_comma = sep.split_once(',').map_or(" ", |(_, a)| a).to_string();
+                vec![Edit::insert(c + 1, format!("{after_comma}{literal},"))]
+            }
+            None => vec![Edit::insert(last.span.end, format!("{sep}{literal}"))],
+        }
+    }
+}

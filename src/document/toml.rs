@@ -1,0 +1,520 @@
+//! TOML front end: toml_edit's spanned parse turned into the neutral tree, and
+//! the TOML way of writing new things.
+
+use super::ops::{self, line_start, next_line};
+use super::{Entry, Map, MapStyle, Node, NodeKind, ParseError, Str, StrStyle, Syntax, eol, strings};
+use crate::edit::Edit;
+use toml_edit::{Item, Table, Value};
+
+/// Parse TOML text (a leading BOM is allowed) into the tree.
+pub fn parse(text: &str) -> Result<Node, ParseError> {
+    let doc = toml_edit::Document::parse(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        // toml_edit's message repeats the position and the source line; keep its last line.
+        let msg = e.message().trim().to_string();
+        ParseError::at(format!("invalid TOML: {msg}"), text, offset)
+    })?;
+    let root = table_node(doc.as_table(), text, MapStyle::TomlRoot, Vec::new(), 0..0);
+    Ok(root)
+}
+
+fn key_span(t: &dyn TableLikeKeys, k: &str, fallback: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    t.key_span(k).unwrap_or(fallback)
+}
+
+trait TableLikeKeys {
+    fn key_span(&self, k: &str) -> Option<std::ops::Range<usize>>;
+}
+impl TableLikeKeys for Table {
+    fn key_span(&self, k: &str) -> Option<std::ops::Range<usize>> {
+        self.get_key_value(k).and_then(|(key, _)| key.span())
+    }
+}
+impl TableLikeKeys for toml_edit::InlineTable {
+    fn key_span(&self, k: &str) -> Option<std::ops::Range<usize>> {
+        self.get_key_value(k).and_then(|(key, _)| key.span())
+    }
+}
+
+fn table_node(
+    t: &Table,
+    text: &str,
+    style: MapStyle,
+    path: Vec<String>,
+    span: std::ops::Range<usize>,
+) -> Node {
+    let mut entries = Vec::new();
+    for (k, item) in t.iter() {
+        let ks = key_span(t, k, span.clone());
+        let mut child_path = path.clone();
+        child_path.push(k.to_string());
+        let value = match item {
+            Item::Table(sub) => {
+                let (st, sp) = if sub.is_dotted() {
+                    (MapStyle::TomlDotted, ks.clone())
+                } else if sub.is_implicit() || sub.span().is_none() {
+                    (MapStyle::TomlImplicit, ks.clone())
+                } else {
+                    let h = sub.span().unwrap_or(ks.clone());
+                    (MapStyle::TomlHeader { header: h.clone() }, h)
+                };
+                table_node(sub, text, st, child_path, sp)
+            }
+            Item::Value(v) => value_node(v, text, child_path, &ks),
+            Item::ArrayOfTables(a) => Node {
+                span: a.span().unwrap_or(ks.clone()),
+                kind: NodeKind::Other,
+            },
+            Item::None => continue,
+        };
+        entries.push(Entry {
+            key: k.to_string(),
+            key_span: ks,
+            value,
+        });
+    }
+    Node {
+        span,
+        kind: NodeKind::Map(Map {
+            style,
+            path,
+            entries,
+        }),
+    }
+}
+
+fn value_node(v: &Value, text: &str, path: Vec<String>, ks: &std::ops::Range<usize>) -> Node {
+    let span = v.span().unwrap_or(ks.clone());
+    let kind = match v {
+        Value::String(s) => {
+            let raw = &text[span.clone()];
+            let style = if raw.starts_with("\"\"\"") {
+                StrStyle::TomlMlBasic
+            } else if raw.starts_with("'''") {
+                StrStyle::TomlMlLiteral
+            } else if raw.starts_with('\'') {
+                StrStyle::TomlLiteral
+            } else {
+                StrStyle::TomlBasic
+            };
+            NodeKind::Str(Str {
+                value: s.value().to_string(),
+                style,
+            })
+        }
+        Value::Array(a) => NodeKind::Array(super::Array {
+            items: a
+                .iter()
+                .map(|x| value_node(x, text, path.clone(), ks))
+                .collect(),
+        }),
+        Value::InlineTable(t) => {
+            let mut entries = Vec::new();
+            for (k, item) in t.iter() {
+                let kspan = t.key_span(k).unwrap_or(span.clone());
+                let mut child_path = path.clone();
+                child_path.push(k.to_string());
+                let value = value_node(item, text, child_path, &kspan);
+                entries.push(Entry {
+                    key: k.to_string(),
+                    key_span: kspan,
+                    value,
+                });
+            }
+            let style = if t.is_dotted() {
+                MapStyle::TomlDotted
+            } else {
+                MapStyle::TomlInline
+            };
+            NodeKind::Map(Map {
+                style,
+                path,
+                entries,
+            })
+        }
+        _ => NodeKind::Other,
+    };
+    let span = match &kind {
+        NodeKind::Map(m) if m.style == MapStyle::TomlDotted => ks.clone(),
+        _ => span,
+    };
+    Node { span, kind }
+}
+
+/// A key as TOML wants it written: bare when it can be, quoted otherwise.
+pub fn render_key(k: &str) -> String {
+    if !k.is_empty()
+        && k
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        k.to_string()
+    } else {
+        strings::encode(k, StrStyle::TomlBasic)
+    }
+}
+
+fn render_path(p: &[impl AsRef<str>]) -> String {
+    p.iter()
+        .map(|k| render_key(k.as_ref()))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The furthest end of the values written in a table's body (its own key-values
+/// and dotted keys, not its sub-tables with their own headers).
+fn body_end(map: &Map) -> Option<usize> {
+    map.entries
+        .iter()
+        .filter_map(|e| match &e.value.kind {
+            NodeKind::Map(m) if m.style == MapStyle::TomlDotted => body_end(m),
+            NodeKind::Map(m) if m.style != MapStyle::TomlInline => None,
+            _ => Some(e.value.span.end),
+        })
+        .max()
+}
+
+/// Every `[header]` table in the document, with its path and header span.
+fn headers<'a>(node: &'a Node, out: &mut Vec<(&'a [String], usize)>) {
+    if let NodeKind::Map(m) = &node.kind {
+        if let MapStyle::TomlHeader { header } = &m.style {
+            out.push((&m.path, header.start));
+        }
+        for e in &m.entries {
+            headers(&e.value, out);
+        }
+    }
+}
+
+/// The root-most dotted-or-header anchor of a dotted map: the number of
+/// leading path elements that belong to the table the dotted keys are written in.
+fn anchor_depth(root: &Node, path: &[String]) -> usize {
+    let mut node = root;
+    let mut depth = 0;
+    for (i, k) in path.iter().enumerate() {
+        let Some(m) = node.as_map() else { break };
+        let Some(child) = m.get(k) else { break };
+        match child.as_map().map(|m| &m.style) {
+            Some(MapStyle::TomlDotted) => {}
+            _ => depth = i + 1,
+        }
+        node = child;
+    }
+    depth
+}
+
+pub struct TomlSyntax;
+
+impl Syntax for TomlSyntax {
+    fn string_literal(&self, value: &str, like: Option<&Str>) -> String {
+        let style = match like.map(|s| s.style) {
+            Some(StrStyle::TomlLiteral | StrStyle::TomlMlLiteral) => StrStyle::TomlLiteral,
+            _ => StrStyle::TomlBasic,
+        };
+        strings::encode(value, style)
+    }
+
+    fn string_array(&self, items: &[&str]) -> String {
+        let inner: Vec<String> = items
+            .iter()
+            .map(|s| strings::encode(s, StrStyle::TomlBasic))
+            .collect();
+        format!("[{}]", inner.join(", "))
+    }
+
+    fn remove_array_items(&self, text: &str, array: &Node, idxs: &[usize]) -> Vec<Edit> {
+        ops::remove_items(text, array, idxs, Some('#'))
+    }
+
+    fn append_array_item(&self, text: &str, array: &Node, literal: &str) -> Vec<Edit> {
+        ops::append_item(text, array, literal, Some('#'))
+    }
+
+    fn rename_key(&self, text: &str, entry: &Entry, new_key: &str) -> Edit {
+        let s = entry.key_span.clone();
+        let raw = &text[s.clone()];
+        if (raw.starts_with('"') || raw.starts_with('\'')) && raw.len() >= 2 {
+            Edit::replace(s.start + 1..s.end - 1, new_key)
+        } else {
+            Edit::replace(s, render_key(new_key))
+        }
+    }
+
+    fn insert_path(
+        &self,
+        text: &str,
+        root: &Node,
+        map_node: &Node,
+        path: &[&str],
+        value: &str,
+    ) -> Vec<Edit> {
+        let Some(map) = map_node.as_map() else {
+            return Vec::new();
+        };
+        let nl = eol(text);
+        let (key, parents) = path.split_last().expect("a non-empty path");
+        match &map.style {
+            MapStyle::TomlInline => {
+                let mut v = format!("{} = {value}", render_key(key));
+                for p in parents.iter().rev() {
+                    v = format!("{} = {{ {v} }}", render_key(p));
+                }
+                match map.entries.last() {
+                    Some(last) => vec![Edit::insert(last.value.span.end, format!(", {v}"))],
+                    None => vec![Edit::replace(
+                        map_node.span.start + 1..map_node.span.end - 1,
+                        format!(" {v} "),
+                    )],
+                }
+            }
+            MapStyle::TomlDotted => {
+                // Written as dotted keys in an enclosing table: add one more line
+                // with the same prefix, just before the first line of this map.
+                let depth = anchor_depth(root, &map.path);
+                let mut full: Vec<&str> = map.path[depth..].iter().map(String::as_str).collect();
+                full.extend_from_slice(path);
+                let first = map
+                    .entries
+                    .first()
+                    .map_or(map_node.span.start, |e| e.key_span.start);
+                // The dotted key of the first entry starts at the anchor's first
+                // path element on that line.
+                let ls = line_start(text, first);
+                let indent = ops::indent_of(text, first).to_string();
+                vec![Edit::insert(
+                    ls,
+                    format!("{indent}{} = {value}{nl}", render_path(&full)),
+                )]
+            }
+            MapStyle::TomlRoot | MapStyle::TomlHeader { .. } | MapStyle::TomlImplicit
+                if parents.is_empty() =>
+            {
+                let line = format!("{} = {value}", render_key(key));
+                let at = match (&map.style, body_end(map)) {
+                    (_, Some(end)) => next_line(text, end),
+                    (MapStyle::TomlHeader { header }, None) => next_line(text, header.end),
+                    _ => {
+                        let mut hs = Vec::new();
+                        headers(root, &mut hs);
+                        hs.iter()
+                            .map(|(_, s)| line_start(text, *s))
+                            .min()
+                            .unwrap_or(text.len())
+                    }
+                };
+                vec![insert_line(text, at, &line, nl)]
+            }
+            _ => {
+                // A new [header] section for the missing maps.
+                let mut table_path: Vec<&str> = map.path.iter().map(String::as_str).collect();
+                table_path.extend_from_slice(parents);
+                let block = format!(
+                    "[{}]{nl}{} = {value}{nl}",
+                    render_path(&table_path),
+                    render_key(key)
+                );
+                // Before the first header that lives under the first new map
+                // (e.g. `[phases.install]` for a new `[phases.setup]`), else at the end.
+                let prefix = &map.path;
+                let mut hs = Vec::new();
+                headers(root, &mut hs);
+                let before = hs
+                    .iter()
+                    .filter(|(p, _)| !prefix.is_empty() && p.len() > prefix.len() && p.starts_with(prefix))
+                    .map(|(_, s)| line_start(text, *s))
+                    .min();
+                match before {
+                    Some(at) => vec![Edit::insert(at, format!("{block}{nl}"))],
+                    None => {
+                        let lead = if text.is_empty() || text.ends_with(['\n', '\u{feff}']) {
+                            if text.trim_start_matches('\u{feff}').trim().is_empty() {
+                                String::new()
+                            } else {
+                                nl.to_string()
+                            }
+                        } else {
+                            format!("{nl}{nl}")
+                        };
+                        let block = if text.ends_with('\n') || text.trim().is_empty() {
+                            block
+                        } else {
+                            block.trim_end_matches(['\r', '\n']).to_string()
+                        };
+                        vec![Edit::insert(text.len(), format!("{lead}{block}"))]
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Insert `line` as a line of its own starting at `at` (a line start, or the
+/// end of a text that may lack its final newline).
+fn insert_line(text: &str, at: usize, line: &str, nl: &str) -> Edit {
+    if at >= text.len() && !text.is_empty() && !text.ends_with('\n') {
+        Edit::insert(text.len(), format!("{nl}{line}"))
+    } else {
+        Edit::insert(at, format!("{line}{nl}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::apply;
+
+    fn root(text: &str) -> Node {
+        parse(text).unwrap()
+    }
+
+    fn find<'a>(n: &'a Node, path: &[&str]) -> &'a Node {
+        let mut cur = n;
+        for k in path {
+            cur = cur.as_map().unwrap().get(k).unwrap();
+        }
+        cur
+    }
+
+    #[test]
+    fn tree_has_styles_and_spans() {
+        let t = "\u{feff}[phases.setup]\nnixPkgs = ['python311', \"gcc\"]\n[phases.install]\ncmds = [\"\"\"a\"\"\"]\n";
+        let r = root(t);
+        let setup = find(&r, &["phases", "setup"]);
+        assert!(matches!(setup.as_map().unwrap().style, MapStyle::TomlHeader { .. }));
+        assert!(matches!(find(&r, &["phases"]).as_map().unwrap().style, MapStyle::TomlImplicit));
+        let pkgs = find(&r, &["phases", "setup", "nixPkgs"]).as_array().unwrap();
+        assert_eq!(&t[pkgs.items[0].span.clone()], "'python311'");
+        assert_eq!(pkgs.items[0].as_str().unwrap().style, StrStyle::TomlLiteral);
+        let cmd = &find(&r, &["phases", "install", "cmds"]).as_array().unwrap().items[0];
+        assert_eq!(cmd.as_str().unwrap().style, StrStyle::TomlMlBasic);
+    }
+
+    #[test]
+    fn parse_error_has_position() {
+        let e = parse("a = 1\n[x\n").unwrap_err();
+        assert_eq!(e.position.map(|p| p.0), Some(2));
+    }
+
+    fn insert(text: &str, map_path: &[&str], path: &[&str]) -> String {
+        let r = root(text);
+        let node = find(&r, map_path);
+        let edits = TomlSyntax.insert_path(text, &r, node, path, "[\"x\"]");
+        let out = apply(text, edits).unwrap();
+        parse(&out).expect("output parses");
+        out
+    }
+
+    #[test]
+    fn insert_into_header_table_after_last_value() {
+        let t = "[phases.setup]\naptPkgs = [\"a\"] # c\n\n[start]\ncmd = \"x\"\n";
+        assert_eq!(
+            insert(t, &["phases", "setup"], &["nixPkgs"]),
+            "[phases.setup]\naptPkgs = [\"a\"] # c\nnixPkgs = [\"x\"]\n\n[start]\ncmd = \"x\"\n"
+        );
+    }
+
+    #[test]
+    fn insert_new_section_before_sibling_header() {
+        let t = "# top\n[phases.install]\ncmds = []\n";
+        assert_eq!(
+            insert(t, &["phases"], &["setup", "nixPkgs"]),
+            "# top\n[phases.setup]\nnixPkgs = [\"x\"]\n\n[phases.install]\ncmds = []\n"
+        );
+    }
+
+    #[test]
+    fn insert_new_section_at_end_without_final_newline() {
+        let t = "[start]\ncmd = \"x\"";
+        assert_eq!(
+            insert(t, &[], &["phases", "setup", "nixPkgs"]),
+            "[start]\ncmd = \"x\"\n\n[phases.setup]\nnixPkgs = [\"x\"]"
+        );
+    }
+
+    #[test]
+    fn insert_dotted() {
+        let t = "phases.install.cmds = [\"a\"]\nstart.cmd = \"b\"\n";
+        assert_eq!(
+            insert(t, &["phases"], &["setup", "nixPkgs"]),
+            "phases.setup.nixPkgs = [\"x\"]\nphases.install.cmds = [\"a\"]\nstart.cmd = \"b\"\n"
+        );
+    }
+
+    #[test]
+    fn insert_inline() {
+        let t = "phases = { install = { cmds = [] } }\n";
+        assert_eq!(
+            insert(t, &["phases"], &["setup", "nixPkgs"]),
+            "phases = { install = { cmds = [] }, setup = { nixPkgs = [\"x\"] } }\n"
+        );
+    }
+
+    #[test]
+    fn insert_crlf_keeps_line_endings() {
+        let t = "[phases.setup]\r\naptPkgs = []\r\n";
+        assert_eq!(
+            insert(t, &["phases", "setup"], &["nixPkgs"]),
+            "[phases.setup]\r\naptPkgs = []\r\nnixPkgs = [\"x\"]\r\n"
+        );
+    }
+
+    fn remove(text: &str, idxs: &[usize]) -> String {
+        let r = root(text);
+        let node = find(&r, &["a"]);
+        let out = apply(text, TomlSyntax.remove_array_items(text, node, idxs)).unwrap();
+        parse(&out).expect("output parses");
+        out
+    }
+
+    #[test]
+    fn remove_items_in_each_layout() {
+        let ml = "a = [\n  \"x\", # about x\n  \"y\", # about y\n  \"z\",\n  # end\n]\n";
+        assert_eq!(remove(ml, &[0]), "a = [\n  \"y\", # about y\n  \"z\",\n  # end\n]\n");
+        assert_eq!(remove(ml, &[1]), "a = [\n  \"x\", # about x\n  \"z\",\n  # end\n]\n");
+        assert_eq!(remove(ml, &[2]), "a = [\n  \"x\", # about x\n  \"y\", # about y\n  # end\n]\n");
+        assert_eq!(remove(ml, &[0, 1, 2]), "a = [\n  # end\n]\n");
+        let no_trailing = "a = [\n  \"x\",\n  \"y\"\n]\n";
+        assert_eq!(remove(no_trailing, &[1]), "a = [\n  \"x\"\n]\n");
+        let inline = "a = [\"x\", \"y\", \"z\"]\n";
+        assert_eq!(remove(inline, &[0]), "a = [\"y\", \"z\"]\n");
+        assert_eq!(remove(inline, &[1]), "a = [\"x\", \"z\"]\n");
+        assert_eq!(remove(inline, &[2]), "a = [\"x\", \"y\"]\n");
+        assert_eq!(remove(inline, &[1, 2]), "a = [\"x\"]\n");
+        assert_eq!(remove(inline, &[0, 1, 2]), "a = []\n");
+        assert_eq!(remove("a = [\"x\", ]\n", &[0]), "a = [ ]\n");
+    }
+
+    fn append(text: &str) -> String {
+        let r = root(text);
+        let node = find(&r, &["a"]);
+        let out = apply(text, TomlSyntax.append_array_item(text, node, "'n'")).unwrap();
+        parse(&out).expect("output parses");
+        out
+    }
+
+    #[test]
+    fn append_in_each_layout() {
+        assert_eq!(append("a = ['x', 'y']\n"), "a = ['x', 'y', 'n']\n");
+        assert_eq!(append("a = ['x','y']\n"), "a = ['x','y','n']\n");
+        assert_eq!(append("a = []\n"), "a = ['n']\n");
+        assert_eq!(
+            append("a = [\n    'x', # c\n]\n"),
+            "a = [\n    'x', # c\n    'n',\n]\n"
+        );
+        assert_eq!(append("a = [\n  'x'\n]\n"), "a = [\n  'x',\n  'n'\n]\n");
+        assert_eq!(append("a = [\n  'x']\n"), "a = [\n  'x',\n  'n']\n");
+    }
+
+    #[test]
+    fn rename_keeps_quotes() {
+        let t = "[phases.setup]\n\"nixpkgs\" = []\nnix_libs = []\n";
+        let r = root(t);
+        let setup = find(&r, &["phases", "setup"]).as_map().unwrap();
+        let e1 = TomlSyntax.rename_key(t, setup.entry("nixpkgs").unwrap(), "nixPkgs");
+        let e2 = TomlSyntax.rename_key(t, setup.entry("nix_libs").unwrap(), "nixLibs");
+        assert_eq!(
+            apply(t, vec![e1, e2]).unwrap(),
+            "[phases.setup]\n\"nixPkgs\" = []\nnixLibs = []\n"
+        );
+    }
+}

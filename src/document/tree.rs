@@ -1,0 +1,145 @@
+//! A small, format-neutral view of a parsed config: maps, arrays and strings
+//! with the byte spans they occupy in the original text.
+//!
+//! Both the TOML and the JSON front ends produce this tree, so the rules can
+//! be written once. The tree is read-only: rules turn what they find into
+//! [`crate::edit::Edit`]s on the original bytes, which is how every byte the
+//! rule does not need to change survives.
+
+use std::ops::Range;
+
+/// Which syntax a document is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Toml,
+    Json,
+}
+
+/// A value in the tree, with the span of its text (quotes and brackets included).
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub span: Range<usize>,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Map(Map),
+    Array(Array),
+    Str(Str),
+    /// Numbers, booleans, dates, null, arrays of tables: present, not edited.
+    Other,
+}
+
+/// How a map is written; decides how an entry can be added to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MapStyle {
+    /// The TOML document root.
+    TomlRoot,
+    /// A `[a.b]` table; `header` is the span of the bracketed header.
+    TomlHeader { header: Range<usize> },
+    /// A table that exists only because a deeper header names it (`[a.b]` makes `a`).
+    TomlImplicit,
+    /// A table made by dotted keys (`a.b.c = 1`).
+    TomlDotted,
+    /// `{ a = 1 }`
+    TomlInline,
+    /// A JSON object `{ ... }`.
+    JsonObject,
+}
+
+#[derive(Debug, Clone)]
+pub struct Map {
+    pub style: MapStyle,
+    /// Key path from the document root (unquoted key names).
+    pub path: Vec<String>,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The key's name, unquoted and unescaped.
+    pub key: String,
+    /// The span of the key as written (quotes included when quoted). For a
+    /// dotted TOML key `a.b.c`, each level has its own span.
+    pub key_span: Range<usize>,
+    pub value: Node,
+}
+
+#[derive(Debug, Clone)]
+pub struct Array {
+    pub items: Vec<Node>,
+}
+
+/// How a string literal is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrStyle {
+    /// `"..."` in TOML
+    TomlBasic,
+    /// `'...'` in TOML
+    TomlLiteral,
+    /// `"""..."""` in TOML
+    TomlMlBasic,
+    /// `'''...'''` in TOML
+    TomlMlLiteral,
+    /// `"..."` in JSON
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Str {
+    /// The decoded value.
+    pub value: String,
+    pub style: StrStyle,
+}
+
+impl Node {
+    pub fn as_map(&self) -> Option<&Map> {
+        match &self.kind {
+            NodeKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn as_array(&self) -> Option<&Array> {
+        match &self.kind {
+            NodeKind::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> Option<&Str> {
+        match &self.kind {
+            NodeKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Map {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key == key)
+    }
+    /// The first entry whose key is one of `keys`.
+    pub fn get_any(&self, keys: &[&str]) -> Option<&Entry> {
+        self.entries.iter().find(|e| keys.contains(&e.key.as_str()))
+    }
+    pub fn get_map(&self, key: &str) -> Option<&Map> {
+        self.get(key).and_then(Node::as_map)
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = text[line_start..offset].chars().count() + 1;
+    (line, col)
+}

@@ -1,0 +1,6 @@
+#![forbid(unsafe_code)]
+//! nixfix: repair Nixpacks / Railway build configs that break Python builds
+//! with `externally-managed-environment`.
+
+pub mod document;
+pub mod edit;
