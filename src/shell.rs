@@ -1,0 +1,750 @@
+//! Just enough of the POSIX shell grammar to remove one command from a
+//! Nixpacks `cmds` string without changing what the rest of it means.
+//!
+//! A string is split into lists (separated by `;`, `&` or newlines), each an
+//! and-or chain of pipelines (`&&`, `||`), each pipeline made of simple
+//! commands (`|`). Quotes, escapes, `$(...)`, backticks, `${...}`, comments
+//! and `\`-newline continuations are understood well enough to find the
+//! boundaries. Anything richer (subshells, `if`/`for`/`case`, functions,
+//! heredocs) makes [`parse`] refuse, and the caller leaves the string alone.
+//!
+//! Removing a command treats it as a command that succeeded, which is what
+//! the person who wrote it intended (`ensurepip` was there to make pip
+//! available; pip now comes from Nix):
+//! - `X && b` -> `b`, `a && X` -> `a`, `a && X && b` -> `a && b`
+//! - `X || fallback` -> nothing (the fallback handled X failing), and
+//!   `X || true && b` -> `b`
+//! - `a || X` -> `a` (X was a fallback that cannot work on Nix)
+//! - a list that becomes empty goes with its separator: `a; X; b` -> `a; b`.
+
+use std::ops::Range;
+
+/// A word of a simple command: its raw span and its text with quotes removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub raw: Range<usize>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimpleCommand {
+    pub words: Vec<Word>,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connector {
+    And,
+    Or,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipeline {
+    /// Commands joined by `|`.
+    pub commands: Vec<SimpleCommand>,
+    /// The connector before this pipeline in its chain (`None` for the first).
+    pub before: Option<Connector>,
+    pub range: Range<usize>,
+}
+
+/// An and-or chain; `range` includes a comment at the end of its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct List {
+    pub pipelines: Vec<Pipeline>,
+    pub range: Range<usize>,
+    /// End of the word or comment before the list (0 for none).
+    pub prev_end: usize,
+    /// Start of the word or comment after the list (the string's end for none).
+    pub next_start: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    pub lists: Vec<List>,
+}
+
+/// Why a string was not edited.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unsupported(pub String);
+
+const KEYWORDS: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+    "function", "{", "}", "!", "[[", "]]", "select", "coproc",
+];
+
+impl SimpleCommand {
+    /// Indices of the words that are arguments: leading `VAR=value`
+    /// assignments and redirections (with their targets) are skipped.
+    pub fn argument_indices(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        let mut leading = true;
+        while i < self.words.len() {
+            let w = &self.words[i].text;
+            if leading && is_assignment(w) {
+                i += 1;
+                continue;
+            }
+            leading = false;
+            if let Some(needs_target) = redirection(&self.words[i]) {
+                i += if needs_target { 2 } else { 1 };
+                continue;
+            }
+            out.push(i);
+            i += 1;
+        }
+        out
+    }
+
+    /// The argument words (see [`SimpleCommand::argument_indices`]).
+    pub fn arguments(&self) -> Vec<&str> {
+        self.argument_indices()
+            .into_iter()
+            .map(|i| self.words[i].text.as_str())
+            .collect()
+    }
+}
+
+fn is_assignment(w: &str) -> bool {
+    match w.split_once('=') {
+        Some((name, _)) => {
+            !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// `Some(true)` for a redirection operator whose target is the next word
+/// (`>`, `2>`), `Some(false)` for one that carries it (`>/dev/null`, `2>&1`).
+fn redirection(w: &Word) -> Option<bool> {
+    let t = w.text.as_str();
+    let rest = t.trim_start_matches(|c: char| c.is_ascii_digit());
+    let rest = rest.strip_prefix('&').unwrap_or(rest);
+    if !(rest.starts_with('>') || rest.starts_with('<')) {
+        return None;
+    }
+    let op_len = rest
+        .chars()
+        .take_while(|c| matches!(c, '>' | '<' | '&' | '|'))
+        .count();
+    Some(rest.len() == op_len && !rest.ends_with('&'))
+}
+
+#[derive(Debug, PartialEq)]
+enum Tok {
+    Word(Word),
+    And(Range<usize>),
+    Or(Range<usize>),
+    Pipe,
+    Sep,
+    Comment(Range<usize>),
+}
+
+/// Parse a command string.
+pub fn parse(s: &str) -> Result<Script, Unsupported> {
+    let toks = tokenize(s)?;
+    // Where the words and comments are, to find what surrounds each list.
+    let marks: Vec<Range<usize>> = toks
+        .iter()
+        .filter_map(|t| match t {
+            Tok::Word(w) => Some(w.raw.clone()),
+            Tok::Comment(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut lists = Vec::new();
+    let mut pipelines: Vec<Pipeline> = Vec::new();
+    let mut commands: Vec<SimpleCommand> = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
+    let mut before: Option<Connector> = None;
+    let mut pending: Option<Connector> = None;
+
+    fn end_command(words: &mut Vec<Word>, commands: &mut Vec<SimpleCommand>) -> Result<(), Unsupported> {
+        if words.is_empty() {
+            return Err(Unsupported("an empty command between operators".into()));
+        }
+        let range = words[0].raw.start..words[words.len() - 1].raw.end;
+        if let Some(k) = KEYWORDS.iter().find(|k| words[0].text == **k) {
+            return Err(Unsupported(format!("shell keyword `{k}`")));
+        }
+        if words.len() >= 2 && words[1].text == "()" || words[0].text.ends_with("()") {
+            return Err(Unsupported("a shell function".into()));
+        }
+        commands.push(SimpleCommand {
+            words: std::mem::take(words),
+            range,
+        });
+        Ok(())
+    }
+    fn end_pipeline(
+        commands: &mut Vec<SimpleCommand>,
+        pipelines: &mut Vec<Pipeline>,
+        before: Option<Connector>,
+    ) {
+        let range = commands[0].range.start..commands[commands.len() - 1].range.end;
+        pipelines.push(Pipeline {
+            commands: std::mem::take(commands),
+            before,
+            range,
+        });
+    }
+    fn end_list(pipelines: &mut Vec<Pipeline>, lists: &mut Vec<List>, comment_end: Option<usize>) {
+        if pipelines.is_empty() {
+            return;
+        }
+        let start = pipelines[0].range.start;
+        let end = comment_end.unwrap_or(pipelines[pipelines.len() - 1].range.end);
+        lists.push(List {
+            pipelines: std::mem::take(pipelines),
+            range: start..end,
+            prev_end: 0,
+            next_start: 0,
+        });
+    }
+
+    let mut iter = toks.into_iter().peekable();
+    while let Some(t) = iter.next() {
+        match t {
+            Tok::Word(w) => words.push(w),
+            Tok::Pipe => end_command(&mut words, &mut commands)?,
+            Tok::And(_) | Tok::Or(_) => {
+                end_command(&mut words, &mut commands)?;
+                end_pipeline(&mut commands, &mut pipelines, before);
+                pending = Some(if matches!(t, Tok::And(_)) { Connector::And } else { Connector::Or });
+                before = pending;
+            }
+            Tok::Sep | Tok::Comment(_) => {
+                let comment_end = if let Tok::Comment(r) = &t { Some(r.end) } else { None };
+                if !words.is_empty() {
+                    end_command(&mut words, &mut commands)?;
+                }
+                if !commands.is_empty() {
+                    end_pipeline(&mut commands, &mut pipelines, before);
+                    before = None;
+                    pending = None;
+                } else if pending.is_some() {
+                    // `a &&` then a newline (or a comment): the chain goes on.
+                    if matches!(t, Tok::Sep) {
+                        continue;
+                    }
+                    continue;
+                } else if !commands.is_empty() || matches!(t, Tok::Sep) && pipelines.is_empty() {
+                    // A separator with nothing before it: `; a` or blank lines.
+                }
+                let attach = comment_end.is_some() && !pipelines.is_empty();
+                end_list(&mut pipelines, &mut lists, if attach { comment_end } else { None });
+                if let Tok::Comment(_) = t {
+                    // The comment runs to the newline, which is the separator.
+                    if matches!(iter.peek(), Some(Tok::Sep)) {
+                        iter.next();
+                    }
+                }
+            }
+        }
+    }
+    if !words.is_empty() {
+        end_command(&mut words, &mut commands)?;
+    }
+    if !commands.is_empty() {
+        end_pipeline(&mut commands, &mut pipelines, before);
+    } else if pending.is_some() {
+        return Err(Unsupported("a chain that ends with `&&` or `||`".into()));
+    }
+    end_list(&mut pipelines, &mut lists, None);
+    for l in &mut lists {
+        l.prev_end = marks
+            .iter()
+            .filter(|m| m.end <= l.range.start)
+            .map(|m| m.end)
+            .max()
+            .unwrap_or(0);
+        l.next_start = marks
+            .iter()
+            .find(|m| m.start >= l.range.end)
+            .map_or(s.len(), |m| m.start);
+    }
+    Ok(Script { lists })
+}
+
+fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
+    let b = s.as_bytes();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    let mut word_start: Option<usize> = None;
+    let mut text = String::new();
+
+    macro_rules! flush {
+        ($end:expr) => {
+            if let Some(ws) = word_start.take() {
+                toks.push(Tok::Word(Word {
+                    raw: ws..$end,
+                    text: std::mem::take(&mut text),
+                }));
+            }
+        };
+    }
+
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\r' => {
+                flush!(i);
+                i += 1;
+            }
+            b'\\' if b.get(i + 1) == Some(&b'\n') => {
+                flush!(i);
+                i += 2;
+            }
+            b'\\' if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') => {
+                flush!(i);
+                i += 3;
+            }
+            b'\n' => {
+                flush!(i);
+                toks.push(Tok::Sep);
+                i += 1;
+            }
+            b'#' if word_start.is_none() => {
+                let end = s[i..].find('\n').map_or(s.len(), |p| i + p);
+                toks.push(Tok::Comment(i..end));
+                i = end;
+            }
+            b';' => {
+                flush!(i);
+                if b.get(i + 1) == Some(&b';') {
+                    return Err(Unsupported("`;;` (a case statement)".into()));
+                }
+                toks.push(Tok::Sep);
+                i += 1;
+            }
+            b'&' => {
+                // `2>&1`, `>&2` and `&>` are redirections, part of the word.
+                let in_redir = word_start.is_some() && text.ends_with(['>', '<']);
+                if in_redir || b.get(i + 1) == Some(&b'>') {
+                    if word_start.is_none() {
+                        word_start = Some(i);
+                    }
+                    text.push('&');
+                    i += 1;
+                    continue;
+                }
+                flush!(i);
+                if b.get(i + 1) == Some(&b'&') {
+                    toks.push(Tok::And(i..i + 2));
+                    i += 2;
+                } else {
+                    toks.push(Tok::Sep);
+                    i += 1;
+                }
+            }
+            b'|' => {
+                if word_start.is_some() && text.ends_with('>') {
+                    text.push('|');
+                    i += 1;
+                    continue;
+                }
+                flush!(i);
+                if b.get(i + 1) == Some(&b'|') {
+                    toks.push(Tok::Or(i..i + 2));
+                    i += 2;
+                } else {
+                    if b.get(i + 1) == Some(&b'&') {
+                        return Err(Unsupported("`|&`".into()));
+                    }
+                    toks.push(Tok::Pipe);
+                    i += 1;
+                }
+            }
+            b'(' | b')' => {
+                if word_start.is_some() && c == b'(' && text.ends_with(['<', '>']) {
+                    return Err(Unsupported("process substitution".into()));
+                }
+                if c == b'(' && b.get(i + 1) == Some(&b')') && word_start.is_some() {
+                    return Err(Unsupported("a shell function".into()));
+                }
+                return Err(Unsupported("a subshell or group `( ... )`".into()));
+            }
+            b'<' if b.get(i + 1) == Some(&b'<') => {
+                return Err(Unsupported("a heredoc or herestring `<<`".into()));
+            }
+            _ => {
+                if word_start.is_none() {
+                    word_start = Some(i);
+                }
+                i = word_char(s, i, &mut text)?;
+            }
+        }
+    }
+    flush!(s.len());
+    Ok(toks)
+}
+
+/// Consume one unit of a word at `i` (a plain char, a quoted string, an
+/// escape, a `$...` expansion), append its unquoted text, return the next index.
+fn word_char(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let b = s.as_bytes();
+    match b[i] {
+        b'\'' => {
+            let end = s[i + 1..]
+                .find('\'')
+                .ok_or_else(|| Unsupported("an unclosed single quote".into()))?;
+            text.push_str(&s[i + 1..i + 1 + end]);
+            Ok(i + end + 2)
+        }
+        b'"' => {
+            let mut j = i + 1;
+            loop {
+                match b.get(j) {
+                    None => return Err(Unsupported("an unclosed double quote".into())),
+                    Some(b'"') => return Ok(j + 1),
+                    Some(b'\\') => {
+                        match b.get(j + 1) {
+                            Some(c @ (b'"' | b'\\' | b'$' | b'`')) => text.push(*c as char),
+                            Some(b'\n') => {}
+                            Some(_) => text.push('\\'),
+                            None => return Err(Unsupported("an unclosed double quote".into())),
+                        }
+                        if matches!(b.get(j + 1), Some(c) if !matches!(c, b'"' | b'\\' | b'$' | b'`' | b'\n'))
+                        {
+                            j += 1;
+                            continue;
+                        }
+                        j += 2;
+                    }
+                    Some(b'$') => {
+                        let next = dollar(s, j, text)?;
+                        j = next;
+                    }
+                    Some(b'`') => {
+                        let next = backtick(s, j, text)?;
+                        j = next;
+                    }
+                    Some(_) => {
+                        let c = s[j..].chars().next().expect("inside the string");
+                        text.push(c);
+                        j += c.len_utf8();
+                    }
+                }
+            }
+        }
+        b'\\' => match s[i + 1..].chars().next() {
+            Some(c) => {
+                text.push(c);
+                Ok(i + 1 + c.len_utf8())
+            }
+            None => Err(Unsupported("a trailing backslash".into())),
+        },
+        b'$' => dollar(s, i, text),
+        b'`' => backtick(s, i, text),
+        _ => {
+            let c = s[i..].chars().next().expect("in bounds");
+            text.push(c);
+            Ok(i + c.len_utf8())
+        }
+    }
+}
+
+/// `$(...)`, `$((...))`, `${...}` or a plain `$`: copied whole into the word.
+fn dollar(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let b = s.as_bytes();
+    let (open, close) = match b.get(i + 1) {
+        Some(b'(') => (b'(', b')'),
+        Some(b'{') => (b'{', b'}'),
+        _ => {
+            text.push('$');
+            return Ok(i + 1);
+        }
+    };
+    let mut depth = 0usize;
+    let mut j = i + 1;
+    while j < b.len() {
+        let c = b[j];
+        if c == b'\\' {
+            j += 2;
+            continue;
+        }
+        if c == b'\'' && open == b'(' {
+            let end = s[j + 1..]
+                .find('\'')
+                .ok_or_else(|| Unsupported("an unclosed quote in `$(...)`".into()))?;
+            j += end + 2;
+            continue;
+        }
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth -= 1;
+            if depth == 0 {
+                text.push_str(&s[i..=j]);
+                return Ok(j + 1);
+            }
+        }
+        j += 1;
+    }
+    Err(Unsupported("an unclosed `$(` or `${`".into()))
+}
+
+fn backtick(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let end = s[i + 1..]
+        .find('`')
+        .ok_or_else(|| Unsupported("an unclosed backtick".into()))?;
+    text.push_str(&s[i..i + end + 2]);
+    Ok(i + end + 2)
+}
+
+/// What to do with one simple command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Keep,
+    /// Remove the whole command (it must be alone in its pipeline).
+    Remove,
+    /// Remove some of its words (indices into `words`).
+    RemoveWords(Vec<usize>),
+}
+
+/// The result of [`rewrite`]: deletions in the command string, and the
+/// commands the caller asked to remove that could not be (inside a pipeline).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub deletions: Vec<Range<usize>>,
+    pub refused: Vec<Range<usize>>,
+}
+
+impl Rewrite {
+    pub fn apply(&self, s: &str) -> String {
+        let mut d = self.deletions.clone();
+        d.sort_by_key(|r| r.start);
+        let mut out = String::new();
+        let mut pos = 0;
+        for r in d {
+            if r.start >= pos {
+                out.push_str(&s[pos..r.start]);
+            }
+            pos = pos.max(r.end);
+        }
+        out.push_str(&s[pos..]);
+        out
+    }
+}
+
+/// Compute the deletions that carry out `decide`'s choices on `script`.
+pub fn rewrite(
+    script: &Script,
+    mut decide: impl FnMut(&SimpleCommand) -> Action,
+) -> Rewrite {
+    let mut rw = Rewrite::default();
+    // Decisions per pipeline: removed or not, plus word removals.
+    let mut kept_lists: Vec<(usize, Range<usize>)> = Vec::new(); // (list idx, kept span)
+    let mut removed_lists = Vec::new();
+    for (li, list) in script.lists.iter().enumerate() {
+        let mut removed = Vec::with_capacity(list.pipelines.len());
+        for p in &list.pipelines {
+            let mut remove_pipeline = false;
+            for c in &p.commands {
+                match decide(c) {
+                    Action::Keep => {}
+                    Action::Remove if p.commands.len() == 1 => remove_pipeline = true,
+                    Action::Remove => rw.refused.push(c.range.clone()),
+                    Action::RemoveWords(ws) => {
+                        for wi in ws {
+                            let start = if wi == 0 { c.words[0].raw.start } else { c.words[wi - 1].raw.end };
+                            let end = if wi == 0 && c.words.len() > 1 { c.words[1].raw.start } else { c.words[wi].raw.end };
+                            rw.deletions.push(start..end);
+                        }
+                    }
+                }
+            }
+            removed.push(remove_pipeline);
+        }
+        if !removed.iter().any(|&r| r) {
+            kept_lists.push((li, list.range.clone()));
+            continue;
+        }
+        // Left fold with a removed pipeline standing for `true`.
+        #[derive(PartialEq)]
+        enum State {
+            Start,
+            True,
+            Normal,
+        }
+        let mut state = State::Start;
+        let mut keep = vec![false; list.pipelines.len()];
+        for (i, p) in list.pipelines.iter().enumerate() {
+            if removed[i] {
+                if state == State::Start {
+                    state = State::True;
+                }
+                continue;
+            }
+            match state {
+                State::Start | State::Normal => {
+                    keep[i] = true;
+                    state = State::Normal;
+                }
+                State::True => {
+                    if p.before == Some(Connector::And) {
+                        keep[i] = true;
+                        state = State::Normal;
+                    }
+                }
+            }
+        }
+        let kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+        if kept.is_empty() {
+            removed_lists.push(li);
+            continue;
+        }
+        let ps = &list.pipelines;
+        // Before the head, between kept pipelines, and after the last one.
+        rw.deletions.push(list.range.start..ps[kept[0]].range.start);
+        for w in kept.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            rw.deletions.push(ps[a].range.end..ps[b - 1].range.end);
+        }
+        let last = *kept.last().expect("non-empty");
+        if last + 1 < ps.len() {
+            rw.deletions.push(ps[last].range.end..list.range.end);
+        }
+        kept_lists.push((li, list.range.clone()));
+    }
+    if !removed_lists.is_empty() {
+        let lists = &script.lists;
+        let kept_idx: Vec<usize> = kept_lists.iter().map(|(i, _)| *i).collect();
+        if kept_idx.is_empty() {
+            if let (Some(f), Some(l)) = (lists.first(), lists.last()) {
+                rw.deletions.push(f.range.start..l.range.end);
+            }
+        } else {
+            // A removed list goes with the separator after it (or, at the
+            // end, the one before it); comments on lines of their own stay.
+            for &r in &removed_lists {
+                let l = &lists[r];
+                let later_kept = kept_idx.iter().any(|&k| k > r);
+                if later_kept {
+                    rw.deletions.push(l.range.start..l.next_start);
+                } else {
+                    rw.deletions.push(l.prev_end..l.range.end);
+                }
+            }
+        }
+    }
+    rw.deletions.retain(|r| !r.is_empty());
+    rw
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Remove every simple command whose first argument is `X` (or `Y`).
+    fn strip(s: &str) -> String {
+        let script = parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+        let rw = rewrite(&script, |c| {
+            let args = c.arguments();
+            match args.first() {
+                Some(&"X") | Some(&"Y") => Action::Remove,
+                _ => Action::Keep,
+            }
+        });
+        rw.apply(s)
+    }
+
+    #[test]
+    fn chains_keep_their_meaning() {
+        let cases = [
+            ("X", ""),
+            ("X && b", "b"),
+            ("a && X", "a"),
+            ("a && X && b", "a && b"),
+            ("a&&X&&b", "a&&b"),
+            ("X || true", ""),
+            ("X || echo skip", ""),
+            ("X || true && b", "b"),
+            ("X || h1 || h2 && b || c", "b || c"),
+            ("a || X", "a"),
+            ("a && X || fail", "a || fail"),
+            ("X && Y && b", "b"),
+            ("a && X && Y", "a"),
+            ("X && a || Y", "a"),
+            ("a; X; b", "a; b"),
+            ("X; b", "b"),
+            ("a; X", "a"),
+            ("a; X;", "a;"),
+            ("a\nX\nb", "a\nb"),
+            ("a # c1\nX # c2\nb", "a # c1\nb"),
+            ("X && \\\n  b", "b"),
+            ("a && \\\n  X && \\\n  b", "a && \\\n  b"),
+            ("a & X", "a"),
+            ("  X  ", "    "),
+            ("a; X || true; b", "a; b"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(strip(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn quotes_and_expansions_are_words() {
+        let s = parse(r#"echo "a && b" 'c || d' $(x && y) `z; w` ${V:-1}&& X"#).unwrap();
+        assert_eq!(s.lists.len(), 1);
+        assert_eq!(s.lists[0].pipelines.len(), 2);
+        let w = &s.lists[0].pipelines[0].commands[0].words;
+        assert_eq!(w[1].text, "a && b");
+        assert_eq!(w[2].text, "c || d");
+        assert_eq!(w[3].text, "$(x && y)");
+        assert_eq!(w[4].text, "`z; w`");
+        assert_eq!(strip(r#"echo "a && b" && X"#), r#"echo "a && b""#);
+    }
+
+    #[test]
+    fn redirections_and_assignments_are_not_arguments() {
+        let s = parse("FOO=1 BAR=2 pip install -U pip > /dev/null 2>&1").unwrap();
+        let c = &s.lists[0].pipelines[0].commands[0];
+        assert_eq!(c.arguments(), vec!["pip", "install", "-U", "pip"]);
+        let s = parse("pip install x 2>/dev/null >log").unwrap();
+        assert_eq!(s.lists[0].pipelines[0].commands[0].arguments(), vec!["pip", "install", "x"]);
+    }
+
+    #[test]
+    fn pipelines_are_not_split() {
+        let script = parse("X | tee log && b").unwrap();
+        let rw = rewrite(&script, |c| {
+            if c.arguments()[0] == "X" { Action::Remove } else { Action::Keep }
+        });
+        assert!(rw.deletions.is_empty());
+        assert_eq!(rw.refused.len(), 1);
+    }
+
+    #[test]
+    fn word_removal() {
+        let s = "pip install -U pip setuptools";
+        let script = parse(s).unwrap();
+        let rw = rewrite(&script, |_| Action::RemoveWords(vec![3]));
+        assert_eq!(rw.apply(s), "pip install -U setuptools");
+    }
+
+    #[test]
+    fn unsupported_constructs_are_refused() {
+        for s in [
+            "if true; then X; fi",
+            "(cd a && X)",
+            "cat <<EOF\nx\nEOF",
+            "for i in 1 2; do X; done",
+            "f() { X; }",
+            "echo 'unclosed",
+            "a &&",
+            "case $x in a) X;; esac",
+        ] {
+            assert!(parse(s).is_err(), "{s:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn comments_and_blank_lines() {
+        assert_eq!(strip("# setup\nX\n\nb"), "# setup\nb");
+        assert_eq!(strip("a\n# note\nX"), "a\n# note");
+    }
+}
