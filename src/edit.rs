@@ -116,7 +116,11 @@ mod tests {
         let t = "abcdef";
         let out = apply(
             t,
-            vec![Edit::replace(4..5, "E"), Edit::delete(0..1), Edit::insert(3, "-")],
+            vec![
+                Edit::replace(4..5, "E"),
+                Edit::delete(0..1),
+                Edit::insert(3, "-"),
+            ],
         )
         .unwrap();
         assert_eq!(out, "bc-dEf");
@@ -130,7 +134,10 @@ mod tests {
 
     #[test]
     fn overlapping_replacements_are_refused() {
-        let err = apply("0123456789", vec![Edit::replace(2..5, "x"), Edit::delete(4..7)]);
+        let err = apply(
+            "0123456789",
+            vec![Edit::replace(2..5, "x"), Edit::delete(4..7)],
+        );
         assert!(matches!(err, Err(EditError::Overlap(..))));
     }
 

@@ -2,6 +2,10 @@
 //! nixfix: repair Nixpacks / Railway build configs that break Python builds
 //! with `externally-managed-environment`.
 
+pub mod config;
 pub mod document;
 pub mod edit;
+pub mod engine;
+pub mod python;
+pub mod rules;
 pub mod shell;

@@ -162,7 +162,10 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
     let mut before: Option<Connector> = None;
     let mut pending: Option<Connector> = None;
 
-    fn end_command(words: &mut Vec<Word>, commands: &mut Vec<SimpleCommand>) -> Result<(), Unsupported> {
+    fn end_command(
+        words: &mut Vec<Word>,
+        commands: &mut Vec<SimpleCommand>,
+    ) -> Result<(), Unsupported> {
         if words.is_empty() {
             return Err(Unsupported("an empty command between operators".into()));
         }
@@ -213,11 +216,19 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
             Tok::And(_) | Tok::Or(_) => {
                 end_command(&mut words, &mut commands)?;
                 end_pipeline(&mut commands, &mut pipelines, before);
-                pending = Some(if matches!(t, Tok::And(_)) { Connector::And } else { Connector::Or });
+                pending = Some(if matches!(t, Tok::And(_)) {
+                    Connector::And
+                } else {
+                    Connector::Or
+                });
                 before = pending;
             }
             Tok::Sep | Tok::Comment(_) => {
-                let comment_end = if let Tok::Comment(r) = &t { Some(r.end) } else { None };
+                let comment_end = if let Tok::Comment(r) = &t {
+                    Some(r.end)
+                } else {
+                    None
+                };
                 if !words.is_empty() {
                     end_command(&mut words, &mut commands)?;
                 }
@@ -235,7 +246,11 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
                     // A separator with nothing before it: `; a` or blank lines.
                 }
                 let attach = comment_end.is_some() && !pipelines.is_empty();
-                end_list(&mut pipelines, &mut lists, if attach { comment_end } else { None });
+                end_list(
+                    &mut pipelines,
+                    &mut lists,
+                    if attach { comment_end } else { None },
+                );
                 if let Tok::Comment(_) = t {
                     // The comment runs to the newline, which is the separator.
                     if matches!(iter.peek(), Some(Tok::Sep)) {
@@ -531,10 +546,7 @@ impl Rewrite {
 }
 
 /// Compute the deletions that carry out `decide`'s choices on `script`.
-pub fn rewrite(
-    script: &Script,
-    mut decide: impl FnMut(&SimpleCommand) -> Action,
-) -> Rewrite {
+pub fn rewrite(script: &Script, mut decide: impl FnMut(&SimpleCommand) -> Action) -> Rewrite {
     let mut rw = Rewrite::default();
     // Decisions per pipeline: removed or not, plus word removals.
     let mut kept_lists: Vec<(usize, Range<usize>)> = Vec::new(); // (list idx, kept span)
@@ -550,8 +562,16 @@ pub fn rewrite(
                     Action::Remove => rw.refused.push(c.range.clone()),
                     Action::RemoveWords(ws) => {
                         for wi in ws {
-                            let start = if wi == 0 { c.words[0].raw.start } else { c.words[wi - 1].raw.end };
-                            let end = if wi == 0 && c.words.len() > 1 { c.words[1].raw.start } else { c.words[wi].raw.end };
+                            let start = if wi == 0 {
+                                c.words[0].raw.start
+                            } else {
+                                c.words[wi - 1].raw.end
+                            };
+                            let end = if wi == 0 && c.words.len() > 1 {
+                                c.words[1].raw.start
+                            } else {
+                                c.words[wi].raw.end
+                            };
                             rw.deletions.push(start..end);
                         }
                     }
@@ -705,14 +725,21 @@ mod tests {
         let c = &s.lists[0].pipelines[0].commands[0];
         assert_eq!(c.arguments(), vec!["pip", "install", "-U", "pip"]);
         let s = parse("pip install x 2>/dev/null >log").unwrap();
-        assert_eq!(s.lists[0].pipelines[0].commands[0].arguments(), vec!["pip", "install", "x"]);
+        assert_eq!(
+            s.lists[0].pipelines[0].commands[0].arguments(),
+            vec!["pip", "install", "x"]
+        );
     }
 
     #[test]
     fn pipelines_are_not_split() {
         let script = parse("X | tee log && b").unwrap();
         let rw = rewrite(&script, |c| {
-            if c.arguments()[0] == "X" { Action::Remove } else { Action::Keep }
+            if c.arguments()[0] == "X" {
+                Action::Remove
+            } else {
+                Action::Keep
+            }
         });
         assert!(rw.deletions.is_empty());
         assert_eq!(rw.refused.len(), 1);

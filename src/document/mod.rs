@@ -62,7 +62,11 @@ pub fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
 pub fn eol(text: &str) -> &'static str {
     let crlf = text.matches("\r\n").count();
     let lf = text.matches('\n').count();
-    if crlf > 0 && crlf * 2 >= lf { "\r\n" } else { "\n" }
+    if crlf > 0 && crlf * 2 >= lf {
+        "\r\n"
+    } else {
+        "\n"
+    }
 }
 
 /// A parsed document.
@@ -95,8 +99,14 @@ pub trait Syntax {
     /// Edits that add `path.. = value` (value already rendered) to `map`,
     /// creating the maps along `path` (all but the last element are maps to
     /// create; the last is the key of the value). `root` is the document root.
-    fn insert_path(&self, text: &str, root: &Node, map: &Node, path: &[&str], value: &str)
-    -> Vec<Edit>;
+    fn insert_path(
+        &self,
+        text: &str,
+        root: &Node,
+        map: &Node,
+        path: &[&str],
+        value: &str,
+    ) -> Vec<Edit>;
     /// An edit that renames the key of `entry` to `new_key` (a plain name).
     fn rename_key(&self, text: &str, entry: &Entry, new_key: &str) -> Edit;
 }

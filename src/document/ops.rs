@@ -64,7 +64,14 @@ pub fn find_comma(text: &str, from: usize, to: usize, comment: Option<char>) -> 
 /// Whether the item spanning `s..e` is alone on its line(s): only
 /// indentation before it, and after it at most a comma, spaces and a comment
 /// before the line ends. Returns the range of whole lines to delete.
-fn own_lines(text: &str, s: usize, e: usize, close: usize, comment: Option<char>) -> Option<(usize, usize)> {
+fn own_lines(
+    text: &str,
+    s: usize,
+    e: usize,
+    close: usize,
+    comment: Option<char>,
+    is_last: bool,
+) -> Option<(usize, usize)> {
     let ls = line_start(text, s);
     if !text[ls..s].chars().all(|c| c == ' ' || c == '\t') {
         return None;
@@ -77,7 +84,8 @@ fn own_lines(text: &str, s: usize, e: usize, close: usize, comment: Option<char>
         }
     };
     skip_ws(&mut i);
-    if i < close && b[i] == b',' {
+    let comma_after = i < close && b[i] == b',';
+    if comma_after {
         i += 1;
         skip_ws(&mut i);
     }
@@ -85,6 +93,10 @@ fn own_lines(text: &str, s: usize, e: usize, close: usize, comment: Option<char>
         i = line_end(text, i);
     }
     if i >= close {
+        return None;
+    }
+    // Comma-first layouts (`, "y"` on the next line) are not line-shaped.
+    if !comma_after && !is_last {
         return None;
     }
     if text[i..].starts_with('\n') || text[i..].starts_with("\r\n") {
@@ -112,7 +124,7 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
     let all = (0..n).all(removed);
     for &i in idxs {
         let (s, e) = (items[i].span.start, items[i].span.end);
-        if let Some((a, b)) = own_lines(text, s, e, close, comment) {
+        if let Some((a, b)) = own_lines(text, s, e, close, comment, i == n - 1) {
             edits.push(Edit::delete(a..b));
             if i == n - 1 {
                 last_removed_by_line = true;
@@ -137,10 +149,9 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
     // its line and there was no trailing comma, the comma after the new
     // last item goes too.
     if last_removed_by_line && last_comma.is_none() {
-        if let Some(p) = (0..n).rev().find(|&k| !removed(k)) {
-            if let Some(c) = find_comma(text, items[p].span.end, close, comment) {
-                edits.push(Edit::delete(c..c + 1));
-            }
+        let p = (0..n).rev().find(|&k| !removed(k));
+        if let Some(c) = p.and_then(|p| find_comma(text, items[p].span.end, close, comment)) {
+            edits.push(Edit::delete(c..c + 1));
         }
     }
     edits
@@ -168,7 +179,10 @@ pub fn append_item(text: &str, node: &Node, literal: &str, comment: Option<char>
     let trailing = find_comma(text, last.span.end, close, comment);
     if multiline {
         let indent = indent_of(text, last.span.start);
-        let indent = if text[line_start(text, last.span.start)..last.span.start].trim().is_empty() {
+        let indent = if text[line_start(text, last.span.start)..last.span.start]
+            .trim()
+            .is_empty()
+        {
             indent.to_string()
         } else {
             indent_of(text, first.span.start).to_string()
@@ -190,7 +204,10 @@ pub fn append_item(text: &str, node: &Node, literal: &str, comment: Option<char>
                         Edit::insert(le, format!("{nl}{indent}{literal}")),
                     ]
                 } else {
-                    vec![Edit::insert(last.span.end, format!(",{nl}{indent}{literal}"))]
+                    vec![Edit::insert(
+                        last.span.end,
+                        format!(",{nl}{indent}{literal}"),
+                    )]
                 }
             }
         }

@@ -192,7 +192,11 @@ mod tests {
     fn decodes_each_style() {
         roundtrip(r#""a\"b""#, StrStyle::TomlBasic, "a\"b");
         roundtrip("'a\\b'", StrStyle::TomlLiteral, "a\\b");
-        roundtrip("\"\"\"\nline1\nline2\"\"\"", StrStyle::TomlMlBasic, "line1\nline2");
+        roundtrip(
+            "\"\"\"\nline1\nline2\"\"\"",
+            StrStyle::TomlMlBasic,
+            "line1\nline2",
+        );
         roundtrip("\"\"\"a && \\\n   b\"\"\"", StrStyle::TomlMlBasic, "a && b");
         roundtrip("'''\r\nx'''", StrStyle::TomlMlLiteral, "x");
         roundtrip(r#""caf\u00e9 \ud83d\ude00""#, StrStyle::Json, "café 😀");

@@ -2,7 +2,9 @@
 //! the TOML way of writing new things.
 
 use super::ops::{self, line_start, next_line};
-use super::{Entry, Map, MapStyle, Node, NodeKind, ParseError, Str, StrStyle, Syntax, eol, strings};
+use super::{
+    Entry, Map, MapStyle, Node, NodeKind, ParseError, Str, StrStyle, Syntax, eol, strings,
+};
 use crate::edit::Edit;
 use toml_edit::{Item, Table, Value};
 
@@ -18,7 +20,11 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     Ok(root)
 }
 
-fn key_span(t: &dyn TableLikeKeys, k: &str, fallback: std::ops::Range<usize>) -> std::ops::Range<usize> {
+fn key_span(
+    t: &dyn TableLikeKeys,
+    k: &str,
+    fallback: std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
     t.key_span(k).unwrap_or(fallback)
 }
 
@@ -144,8 +150,7 @@ fn value_node(v: &Value, text: &str, path: Vec<String>, ks: &std::ops::Range<usi
 /// A key as TOML wants it written: bare when it can be, quoted otherwise.
 pub fn render_key(k: &str) -> String {
     if !k.is_empty()
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         k.to_string()
@@ -320,7 +325,9 @@ impl Syntax for TomlSyntax {
                 headers(root, &mut hs);
                 let before = hs
                     .iter()
-                    .filter(|(p, _)| !prefix.is_empty() && p.len() > prefix.len() && p.starts_with(prefix))
+                    .filter(|(p, _)| {
+                        !prefix.is_empty() && p.len() > prefix.len() && p.starts_with(prefix)
+                    })
                     .map(|(_, s)| line_start(text, *s))
                     .min();
                 match before {
@@ -380,12 +387,23 @@ mod tests {
         let t = "\u{feff}[phases.setup]\nnixPkgs = ['python311', \"gcc\"]\n[phases.install]\ncmds = [\"\"\"a\"\"\"]\n";
         let r = root(t);
         let setup = find(&r, &["phases", "setup"]);
-        assert!(matches!(setup.as_map().unwrap().style, MapStyle::TomlHeader { .. }));
-        assert!(matches!(find(&r, &["phases"]).as_map().unwrap().style, MapStyle::TomlImplicit));
-        let pkgs = find(&r, &["phases", "setup", "nixPkgs"]).as_array().unwrap();
+        assert!(matches!(
+            setup.as_map().unwrap().style,
+            MapStyle::TomlHeader { .. }
+        ));
+        assert!(matches!(
+            find(&r, &["phases"]).as_map().unwrap().style,
+            MapStyle::TomlImplicit
+        ));
+        let pkgs = find(&r, &["phases", "setup", "nixPkgs"])
+            .as_array()
+            .unwrap();
         assert_eq!(&t[pkgs.items[0].span.clone()], "'python311'");
         assert_eq!(pkgs.items[0].as_str().unwrap().style, StrStyle::TomlLiteral);
-        let cmd = &find(&r, &["phases", "install", "cmds"]).as_array().unwrap().items[0];
+        let cmd = &find(&r, &["phases", "install", "cmds"])
+            .as_array()
+            .unwrap()
+            .items[0];
         assert_eq!(cmd.as_str().unwrap().style, StrStyle::TomlMlBasic);
     }
 
@@ -469,9 +487,18 @@ mod tests {
     #[test]
     fn remove_items_in_each_layout() {
         let ml = "a = [\n  \"x\", # about x\n  \"y\", # about y\n  \"z\",\n  # end\n]\n";
-        assert_eq!(remove(ml, &[0]), "a = [\n  \"y\", # about y\n  \"z\",\n  # end\n]\n");
-        assert_eq!(remove(ml, &[1]), "a = [\n  \"x\", # about x\n  \"z\",\n  # end\n]\n");
-        assert_eq!(remove(ml, &[2]), "a = [\n  \"x\", # about x\n  \"y\", # about y\n  # end\n]\n");
+        assert_eq!(
+            remove(ml, &[0]),
+            "a = [\n  \"y\", # about y\n  \"z\",\n  # end\n]\n"
+        );
+        assert_eq!(
+            remove(ml, &[1]),
+            "a = [\n  \"x\", # about x\n  \"z\",\n  # end\n]\n"
+        );
+        assert_eq!(
+            remove(ml, &[2]),
+            "a = [\n  \"x\", # about x\n  \"y\", # about y\n  # end\n]\n"
+        );
         assert_eq!(remove(ml, &[0, 1, 2]), "a = [\n  # end\n]\n");
         let no_trailing = "a = [\n  \"x\",\n  \"y\"\n]\n";
         assert_eq!(remove(no_trailing, &[1]), "a = [\n  \"x\"\n]\n");

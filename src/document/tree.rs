@@ -140,6 +140,11 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |p| p + 1);
-    let col = text[line_start..offset].chars().count() + 1;
+    let from = if line_start == 0 && text.starts_with('\u{feff}') && offset >= 3 {
+        3
+    } else {
+        line_start
+    };
+    let col = text[from..offset].chars().count() + 1;
     (line, col)
 }

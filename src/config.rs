@@ -1,0 +1,311 @@
+//! What a Nixpacks or Railway config is, where its build plan and its shell
+//! commands live, and what the directory around it pins.
+
+use crate::document::{Format, Map, Node, NodeKind};
+use std::path::Path;
+
+/// The kinds of config nixfix reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Kind {
+    #[serde(rename = "nixpacks.toml")]
+    NixpacksToml,
+    #[serde(rename = "nixpacks.json")]
+    NixpacksJson,
+    #[serde(rename = "railway.toml")]
+    RailwayToml,
+    #[serde(rename = "railway.json")]
+    RailwayJson,
+}
+
+impl Kind {
+    pub fn format(self) -> Format {
+        match self {
+            Kind::NixpacksToml | Kind::RailwayToml => Format::Toml,
+            Kind::NixpacksJson | Kind::RailwayJson => Format::Json,
+        }
+    }
+    pub fn is_railway(self) -> bool {
+        matches!(self, Kind::RailwayToml | Kind::RailwayJson)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::NixpacksToml => "nixpacks.toml",
+            Kind::NixpacksJson => "nixpacks.json",
+            Kind::RailwayToml => "railway.toml",
+            Kind::RailwayJson => "railway.json",
+        }
+    }
+
+    /// The kind of a file found by walking: only the four real names.
+    pub fn from_file_name(name: &str) -> Option<Kind> {
+        match name {
+            "nixpacks.toml" => Some(Kind::NixpacksToml),
+            "nixpacks.json" => Some(Kind::NixpacksJson),
+            "railway.toml" => Some(Kind::RailwayToml),
+            "railway.json" => Some(Kind::RailwayJson),
+            _ => None,
+        }
+    }
+
+    /// The kind of a file named explicitly: its name when it is a real one,
+    /// else its extension (or content) for the format and its content for
+    /// nixpacks vs railway (a top-level `build` table means Railway).
+    pub fn detect(path: &Path, text: &str) -> Kind {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if let Some(k) = Kind::from_file_name(name) {
+            return k;
+        }
+        let lower = name.to_ascii_lowercase();
+        let json = if lower.ends_with(".json") {
+            true
+        } else if lower.ends_with(".toml") {
+            false
+        } else {
+            text.trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('{')
+        };
+        let railway = lower.contains("railway") || looks_like_railway(text, json);
+        match (json, railway) {
+            (false, false) => Kind::NixpacksToml,
+            (true, false) => Kind::NixpacksJson,
+            (false, true) => Kind::RailwayToml,
+            (true, true) => Kind::RailwayJson,
+        }
+    }
+}
+
+fn looks_like_railway(text: &str, json: bool) -> bool {
+    let Ok(doc) = crate::document::parse(if json { Format::Json } else { Format::Toml }, text)
+    else {
+        return false;
+    };
+    let Some(root) = doc.root.as_map() else {
+        return false;
+    };
+    root.get("build").is_some() || root.get("deploy").is_some()
+}
+
+/// The map holding the Nixpacks plan: the root, or Railway's
+/// `build.nixpacksPlan`. `None` when a Railway file has no inline plan.
+pub fn plan(kind: Kind, root: &Node) -> Option<&Node> {
+    if kind.is_railway() {
+        root.as_map()?
+            .get_map("build")?
+            .get("nixpacksPlan")
+            .filter(|n| n.as_map().is_some())
+    } else {
+        Some(root)
+    }
+}
+
+/// The key path from the document root to the plan.
+pub fn plan_path(kind: Kind) -> &'static [&'static str] {
+    if kind.is_railway() {
+        &["build", "nixpacksPlan"]
+    } else {
+        &[]
+    }
+}
+
+/// A string that is run by a shell during the build or at start.
+#[derive(Debug, Clone)]
+pub struct CommandSite<'a> {
+    pub node: &'a Node,
+    /// The array holding it and its index there, when it is an array item.
+    pub array: Option<(&'a Node, usize)>,
+    /// Where it is, for messages: `phases.install.cmds[1]`.
+    pub location: String,
+}
+
+/// Every command string of the config: each phase's `cmds`/`commands`,
+/// `start.cmd`, and Railway's `build.buildCommand`.
+pub fn command_sites<'a>(kind: Kind, root: &'a Node) -> Vec<CommandSite<'a>> {
+    let mut out = Vec::new();
+    if let Some(plan) = plan(kind, root).and_then(Node::as_map) {
+        if let Some(phases) = plan.get_map("phases") {
+            for ph in &phases.entries {
+                let Some(pm) = ph.value.as_map() else {
+                    continue;
+                };
+                for key in ["cmds", "commands"] {
+                    if let Some(v) = pm.get(key) {
+                        push_strings(&mut out, v, &format!("phases.{}.{key}", ph.key));
+                    }
+                }
+            }
+        }
+        if let Some(start) = plan.get_map("start")
+            && let Some(v) = start.get("cmd")
+        {
+            push_strings(&mut out, v, "start.cmd");
+        }
+    }
+    if kind.is_railway()
+        && let Some(build) = root.as_map().and_then(|m| m.get_map("build"))
+        && let Some(v) = build.get("buildCommand")
+    {
+        push_strings(&mut out, v, "build.buildCommand");
+    }
+    out
+}
+
+fn push_strings<'a>(out: &mut Vec<CommandSite<'a>>, v: &'a Node, loc: &str) {
+    match &v.kind {
+        NodeKind::Str(s) if s.value != "..." => out.push(CommandSite {
+            node: v,
+            array: None,
+            location: loc.to_string(),
+        }),
+        NodeKind::Array(a) => {
+            for (i, item) in a.items.iter().enumerate() {
+                if item
+                    .as_str()
+                    .is_some_and(|s| s.value != "..." && s.value != "@auto")
+                {
+                    out.push(CommandSite {
+                        node: item,
+                        array: Some((v, i)),
+                        location: format!("{loc}[{i}]"),
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The Python version pinned for the app, and where the pin comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pin {
+    /// The Nix attribute (`python311`).
+    pub attr: String,
+    /// Where it was read (`.python-version`, `NIXPACKS_PYTHON_VERSION`).
+    pub source: String,
+}
+
+/// What the directory around a config says about the app.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// The Python pinned by a file next to the config, as Nixpacks reads it.
+    pub file_pin: Option<Pin>,
+}
+
+impl Environment {
+    /// Read the pins Nixpacks' Python provider reads, from `dir`.
+    pub fn from_dir(dir: &Path) -> Environment {
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+        let pin = |attr: Option<String>, source: &str| {
+            attr.map(|attr| Pin {
+                attr,
+                source: source.to_string(),
+            })
+        };
+        let file_pin = read(".python-version")
+            .and_then(|t| {
+                pin(
+                    first_line(&t).and_then(crate::python::version_to_attr),
+                    ".python-version",
+                )
+            })
+            .or_else(|| {
+                read("runtime.txt").and_then(|t| {
+                    pin(
+                        first_line(&t).and_then(crate::python::version_to_attr),
+                        "runtime.txt",
+                    )
+                })
+            })
+            .or_else(|| {
+                read("Pipfile").and_then(|t| {
+                    let v = t.lines().find_map(|l| {
+                        let l = l.trim();
+                        let rest = l
+                            .strip_prefix("python_version")?
+                            .trim_start()
+                            .strip_prefix('=')?;
+                        Some(rest.trim().trim_matches(['"', '\'']).to_string())
+                    });
+                    pin(
+                        v.as_deref().and_then(crate::python::version_to_attr),
+                        "Pipfile",
+                    )
+                })
+            })
+            .or_else(|| {
+                read(".tool-versions").and_then(|t| {
+                    let v = t.lines().find_map(|l| {
+                        let mut it = l.split_whitespace();
+                        (it.next() == Some("python"))
+                            .then(|| it.next().map(str::to_string))
+                            .flatten()
+                    });
+                    pin(
+                        v.as_deref().and_then(crate::python::version_to_attr),
+                        ".tool-versions",
+                    )
+                })
+            });
+        Environment { file_pin }
+    }
+}
+
+fn first_line(t: &str) -> Option<&str> {
+    t.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// `NIXPACKS_PYTHON_VERSION` set in the plan's `variables`.
+pub fn variables_pin(plan: &Map) -> Option<Pin> {
+    let v = plan
+        .get_map("variables")?
+        .get("NIXPACKS_PYTHON_VERSION")?
+        .as_str()?;
+    crate::python::version_to_attr(&v.value).map(|attr| Pin {
+        attr,
+        source: "NIXPACKS_PYTHON_VERSION".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(
+            Kind::detect(Path::new("a/nixpacks.toml"), ""),
+            Kind::NixpacksToml
+        );
+        assert_eq!(
+            Kind::detect(Path::new("ci/build.json"), "{\"phases\": {}}"),
+            Kind::NixpacksJson
+        );
+        assert_eq!(
+            Kind::detect(Path::new("x.toml"), "[build]\nbuilder = \"NIXPACKS\"\n"),
+            Kind::RailwayToml
+        );
+        assert_eq!(
+            Kind::detect(Path::new("x.conf"), "[phases.setup]\n"),
+            Kind::NixpacksToml
+        );
+    }
+
+    #[test]
+    fn pins_from_files() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(Environment::from_dir(d.path()).file_pin, None);
+        std::fs::write(d.path().join("runtime.txt"), "python-3.10.12\n").unwrap();
+        assert_eq!(
+            Environment::from_dir(d.path()).file_pin.unwrap().attr,
+            "python310"
+        );
+        std::fs::write(d.path().join(".python-version"), "3.12\n").unwrap();
+        let p = Environment::from_dir(d.path()).file_pin.unwrap();
+        assert_eq!(
+            (p.attr.as_str(), p.source.as_str()),
+            ("python312", ".python-version")
+        );
+    }
+}

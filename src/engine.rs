@@ -1,0 +1,212 @@
+//! Fixing one text: run the rules in order, apply each rule's edits, re-parse,
+//! and repeat until nothing changes.
+//!
+//! Every intermediate text is re-parsed; a rule whose edits do not parse is a
+//! bug, and the whole file is left as it was (the ruff rule: never write a
+//! fix that breaks the file). Rules see each other's results, so the order in
+//! the registry matters only for what each one reads, and a second run over
+//! the output changes nothing.
+
+use crate::config::{Environment, Kind};
+use crate::document::{self, Format, ParseError, line_col};
+use crate::edit::{self, Edit};
+use crate::rules::{Context, Finding, Rule};
+
+/// At most this many rounds over all rules; real files settle in two.
+const MAX_ROUNDS: usize = 8;
+
+pub struct Options {
+    /// The rules to run, in registry order.
+    pub rules: Vec<&'static dyn Rule>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rules: crate::rules::REGISTRY
+                .iter()
+                .copied()
+                .filter(|r| r.default_enabled())
+                .collect(),
+        }
+    }
+}
+
+/// A finding, placed in the original text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Reported {
+    pub code: &'static str,
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+    pub fixed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub output: String,
+    pub findings: Vec<Reported>,
+}
+
+impl Outcome {
+    pub fn changed(&self, input: &str) -> bool {
+        self.output != input
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum FixError {
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    /// A rule misbehaved; the file is left untouched.
+    #[error("internal error, the file was left unchanged (please report this): {0}")]
+    Bug(String),
+}
+
+/// Fix `text`, a config of `kind`.
+pub fn fix_text(
+    text: &str,
+    kind: Kind,
+    env: &Environment,
+    opts: &Options,
+) -> Result<Outcome, FixError> {
+    let format = kind.format();
+    let mut doc = document::parse(format, text)?;
+    let active: Vec<&dyn Rule> = opts
+        .rules
+        .iter()
+        .copied()
+        .filter(|r| r.may_apply(text))
+        .collect();
+    let mut cur = text.to_string();
+    let mut history: Vec<Vec<Edit>> = Vec::new();
+    let mut findings = Vec::new();
+    for _round in 0..MAX_ROUNDS {
+        let mut changed = false;
+        let mut warnings = Vec::new();
+        for rule in &active {
+            let found = {
+                let cx = Context {
+                    text: &cur,
+                    doc: &doc,
+                    kind,
+                    env,
+                };
+                rule.check(&cx)
+            };
+            let (fixes, warns): (Vec<Finding>, Vec<Finding>) =
+                found.into_iter().partition(|f| f.fixed);
+            warnings.extend(warns);
+            if fixes.is_empty() {
+                continue;
+            }
+            let edits: Vec<Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+            let edits = edit::normalize(edits).map_err(|e| {
+                FixError::Bug(format!("{} made conflicting edits: {e}", rule.code()))
+            })?;
+            let next = edit::apply(&cur, edits.clone())
+                .map_err(|e| FixError::Bug(format!("{}: {e}", rule.code())))?;
+            if next == cur {
+                continue;
+            }
+            let next_doc = document::parse(format, &next).map_err(|e| {
+                FixError::Bug(format!(
+                    "the {} fix would make the file invalid {}: {e}",
+                    rule.code(),
+                    format_name(format)
+                ))
+            })?;
+            for f in fixes {
+                findings.push(place(f, text, &history));
+            }
+            history.push(edits);
+            cur = next;
+            doc = next_doc;
+            changed = true;
+        }
+        if !changed {
+            findings.extend(warnings.into_iter().map(|w| place(w, text, &history)));
+            findings.sort_by_key(|f| (f.line, f.column, !f.fixed));
+            return Ok(Outcome {
+                output: cur,
+                findings,
+            });
+        }
+    }
+    Err(FixError::Bug(format!(
+        "the fixes did not settle after {MAX_ROUNDS} rounds"
+    )))
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Toml => "TOML",
+        Format::Json => "JSON",
+    }
+}
+
+/// Place a finding made on the text after `history` in the original text.
+fn place(f: Finding, original: &str, history: &[Vec<Edit>]) -> Reported {
+    let mut pos = f.offset;
+    for step in history.iter().rev() {
+        pos = edit::map_back(pos, step);
+    }
+    let (line, column) = line_col(original, pos);
+    Reported {
+        code: f.code,
+        message: f.message,
+        line,
+        column,
+        fixed: f.fixed,
+        before: f.before,
+        after: f.after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = "[phases.setup]\nnixPkgs = ['python311']\n\n[phases.install]\ncmds = [\n  'python3.11 -m ensurepip --upgrade',\n  'python3.11 -m pip install --upgrade pip',\n  'python3.11 -m pip install -r requirements.txt',\n]\n";
+
+    #[test]
+    fn seed_case_is_exact() {
+        let out = fix_text(
+            SEED,
+            Kind::NixpacksToml,
+            &Environment::default(),
+            &Options::default(),
+        )
+        .unwrap();
+        let want = "[phases.setup]\nnixPkgs = ['python311', 'python311Packages.pip']\n\n[phases.install]\ncmds = [\n  'python3.11 -m pip install -r requirements.txt',\n]\n";
+        assert_eq!(out.output, want);
+        let lines: Vec<(usize, &str)> = out.findings.iter().map(|f| (f.line, f.code)).collect();
+        assert_eq!(lines, vec![(2, "NF003"), (6, "NF001"), (7, "NF002")]);
+        // A second run changes nothing.
+        let again = fix_text(
+            &out.output,
+            Kind::NixpacksToml,
+            &Environment::default(),
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(again.output, out.output);
+        assert!(again.findings.is_empty());
+    }
+
+    #[test]
+    fn parse_errors_are_errors() {
+        let e = fix_text(
+            "[phases\n",
+            Kind::NixpacksToml,
+            &Environment::default(),
+            &Options::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, FixError::Parse(_)));
+    }
+}

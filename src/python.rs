@@ -1,0 +1,468 @@
+//! Recognising Python, pip and ensurepip invocations in shell words, and the
+//! Nix attribute names of Pythons and their pip.
+
+use crate::shell::SimpleCommand;
+
+/// The last path component of a word (`/usr/bin/python3` -> `python3`).
+pub fn basename(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
+}
+
+/// Whether a program path points into a virtual environment, whose pip and
+/// ensurepip work normally (they write into the venv, not the Nix store).
+pub fn is_venv_path(word: &str) -> bool {
+    let w = word.to_ascii_lowercase();
+    w.contains('/') && (w.contains("venv") || w.contains("virtual_env") || w.contains("virtualenv"))
+}
+
+/// If `word` names a Python interpreter, the Nix attribute its version
+/// implies (`python3.11` -> `Some(Some("python311"))`, `python3` ->
+/// `Some(None)`: a Python, but no minor version).
+pub fn python_program(word: &str) -> Option<Option<String>> {
+    if word.starts_with('$') {
+        let up = word.to_ascii_uppercase();
+        return up.contains("PYTHON").then_some(None);
+    }
+    let b = basename(word);
+    if b == "py" {
+        return Some(None);
+    }
+    let rest = b.strip_prefix("python")?;
+    if rest.is_empty() || rest == "3" {
+        return Some(None);
+    }
+    // python3.11, python311
+    let digits: String = rest.chars().filter(|c| *c != '.').collect();
+    if digits.len() >= 2 && digits.len() <= 3 && digits.chars().all(|c| c.is_ascii_digit()) {
+        if rest.contains('.') && !rest.starts_with("3.") && !rest.starts_with("2.") {
+            return None;
+        }
+        return Some(Some(format!("python{digits}")));
+    }
+    None
+}
+
+/// After the interpreter's own flags, the module run with `-m`, and the index
+/// of the first word after it.
+fn module_after(args: &[&str]) -> Option<(String, usize)> {
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i];
+        if a == "-m" {
+            return args.get(i + 1).map(|m| (m.to_string(), i + 2));
+        }
+        if let Some(m) = a.strip_prefix("-m")
+            && !m.is_empty()
+            && !a.starts_with("--")
+        {
+            return Some((m.to_string(), i + 1));
+        }
+        if a == "-W" || a == "-X" {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') && !a.starts_with("--") && a.len() > 1 {
+            i += 1;
+            continue;
+        }
+        return None;
+    }
+    None
+}
+
+/// Wrappers that run the rest of the words as a command.
+fn skip_wrappers(args: &[&str]) -> usize {
+    let mut i = 0;
+    while i < args.len() {
+        match args[i] {
+            "sudo" | "command" | "exec" | "time" | "nice" | "nohup" => {
+                i += 1;
+                while i < args.len() && args[i].starts_with('-') {
+                    i += 1;
+                }
+            }
+            "env" => {
+                i += 1;
+                while i < args.len() && (args[i].starts_with('-') || args[i].contains('=')) {
+                    i += 1;
+                }
+            }
+            _ => return i,
+        }
+    }
+    i
+}
+
+/// A recognised invocation of a Python tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// Index (into the command's argument list) of the program word.
+    pub program: usize,
+    /// The Nix Python attribute the program names, when it names a version.
+    pub python: Option<String>,
+    /// Whether the program is a virtualenv's.
+    pub venv: bool,
+    /// Index of the first argument after `pip` / `-m pip` / `-m ensurepip`.
+    pub rest: usize,
+}
+
+/// `pip ...`, `pip3.11 ...` or `python -m pip ...`.
+pub fn pip_invocation(args: &[&str]) -> Option<Invocation> {
+    let p = skip_wrappers(args);
+    let prog = *args.get(p)?;
+    let b = basename(prog);
+    let venv = is_venv_path(prog);
+    if b == "pip"
+        || b == "pip3"
+        || (b.starts_with("pip3.") && b[5..].chars().all(|c| c.is_ascii_digit()))
+    {
+        let python = b
+            .strip_prefix("pip")
+            .filter(|v| v.contains('.'))
+            .and_then(|v| python_program(&format!("python{v}")).flatten());
+        return Some(Invocation {
+            program: p,
+            python,
+            venv,
+            rest: p + 1,
+        });
+    }
+    let python = python_program(prog)?;
+    let (module, rest) = module_after(&args[p..])?;
+    (module == "pip").then_some(Invocation {
+        program: p,
+        python,
+        venv,
+        rest: p + rest,
+    })
+}
+
+/// `python -m ensurepip ...` in any spelling.
+pub fn ensurepip_invocation(args: &[&str]) -> Option<Invocation> {
+    let p = skip_wrappers(args);
+    let prog = *args.get(p)?;
+    let python = python_program(prog)?;
+    let (module, rest) = module_after(&args[p..])?;
+    (module == "ensurepip").then_some(Invocation {
+        program: p,
+        python,
+        venv: is_venv_path(prog),
+        rest: p + rest,
+    })
+}
+
+/// Whether a command activates a virtualenv (`. venv/bin/activate`,
+/// `source /opt/venv/bin/activate`), which makes later pip calls in the same
+/// string the venv's.
+pub fn activates_venv(cmd: &SimpleCommand) -> bool {
+    let args = cmd.arguments();
+    matches!(args.first(), Some(&".") | Some(&"source"))
+        && args.get(1).is_some_and(|a| a.ends_with("/activate"))
+}
+
+/// pip options that take a value in the next word.
+const PIP_VALUE_OPTIONS: &[&str] = &[
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-t",
+    "--target",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--prefix",
+    "--root",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--progress-bar",
+    "--no-binary",
+    "--only-binary",
+    "--config-settings",
+    "-C",
+    "--global-option",
+    "--log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--cache-dir",
+    "--src",
+    "--upgrade-strategy",
+    "--report",
+    "--cert",
+    "--client-cert",
+    "--python",
+    "--keyring-provider",
+    "--root-user-action",
+    "--use-feature",
+    "--use-deprecated",
+    "--log-file",
+    "--install-option",
+    "--group",
+];
+
+/// A parsed `pip install`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PipInstall {
+    pub upgrade: bool,
+    /// Argument indices of package requirements (`pip`, `setuptools>=70`, ...).
+    pub packages: Vec<usize>,
+    /// Requirement files, editables or constraints are installed too.
+    pub other_sources: bool,
+    /// `--target`, `--prefix` or `--root`: installs elsewhere than the interpreter.
+    pub elsewhere: bool,
+    pub break_system_packages: bool,
+}
+
+/// Parse the words after `pip` when they are an `install` command.
+pub fn pip_install(args: &[&str], from: usize) -> Option<PipInstall> {
+    let mut i = from;
+    // Global options before the subcommand.
+    while i < args.len() && args[i].starts_with('-') {
+        if PIP_VALUE_OPTIONS.contains(&args[i]) {
+            i += 1;
+        }
+        i += 1;
+    }
+    if args.get(i) != Some(&"install") {
+        return None;
+    }
+    i += 1;
+    let mut out = PipInstall::default();
+    while i < args.len() {
+        let a = args[i];
+        if a == "--" {
+            i += 1;
+            continue;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let name = long.split('=').next().unwrap_or(long);
+            match name {
+                "upgrade" => out.upgrade = true,
+                "target" | "prefix" | "root" => out.elsewhere = true,
+                "requirement" | "editable" | "constraint" => out.other_sources = true,
+                "break-system-packages" => out.break_system_packages = true,
+                _ => {}
+            }
+            if !long.contains('=') && PIP_VALUE_OPTIONS.contains(&a) {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if a.starts_with('-') && a.len() > 1 {
+            let flags = &a[1..];
+            match flags.chars().next() {
+                Some('r' | 'e' | 'c') => out.other_sources = true,
+                Some('t') => out.elsewhere = true,
+                _ => {}
+            }
+            if flags.chars().all(|c| "qvUI".contains(c)) && flags.contains('U') {
+                out.upgrade = true;
+            }
+            if PIP_VALUE_OPTIONS.contains(&a) {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        out.packages.push(i);
+        i += 1;
+    }
+    Some(out)
+}
+
+/// Whether a requirement names pip itself (`pip`, `pip==24.0`, `pip>=23,<25`).
+pub fn is_pip_requirement(req: &str) -> bool {
+    let r = req.trim();
+    let lower = r.to_ascii_lowercase();
+    match lower.strip_prefix("pip") {
+        Some(rest) => {
+            rest.is_empty()
+                || rest
+                    .trim_start()
+                    .starts_with(['<', '>', '=', '!', '~', ';'])
+        }
+        None => false,
+    }
+}
+
+/// The Nix Python attribute of a `nixPkgs` entry that is a Python
+/// (`python311`, `python311Full` -> `python311`; `python3` -> `python3`).
+pub fn nix_python_attr(entry: &str) -> Option<String> {
+    let rest = entry.strip_prefix("python")?;
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let suffix = &rest[digits.len()..];
+    if digits.is_empty() || digits.len() > 3 {
+        return None;
+    }
+    matches!(suffix, "" | "Full" | "Minimal" | "-full" | "Packages")
+        .then(|| format!("python{digits}"))
+        .filter(|_| suffix != "Packages")
+}
+
+/// The Python attribute of a `pythonNNNPackages.x` entry.
+pub fn nix_packages_python(entry: &str) -> Option<String> {
+    let (set, _) = entry.split_once('.')?;
+    let attr = set.strip_suffix("Packages")?;
+    nix_python_attr(attr)
+}
+
+/// Whether a `nixPkgs` entry is some Python's pip (`python311Packages.pip`).
+pub fn is_nix_pip(entry: &str) -> bool {
+    entry.split_once('.').is_some_and(|(set, pkg)| {
+        pkg == "pip" && nix_packages_python(entry).is_some() && set.ends_with("Packages")
+    })
+}
+
+/// The pip package for a Python attribute.
+pub fn pip_for(python: &str) -> String {
+    format!("{python}Packages.pip")
+}
+
+/// A version as Nixpacks reads it (`3.11`, `3.11.4`, `python-3.11.4`,
+/// `3`) to the Nix attribute (`python311`, `python3`).
+pub fn version_to_attr(version: &str) -> Option<String> {
+    let v = version.trim();
+    let v = v
+        .strip_prefix("python-")
+        .or_else(|| v.strip_prefix("python"))
+        .unwrap_or(v)
+        .trim();
+    let mut parts = v.split('.');
+    let major = parts.next()?.trim();
+    if major.is_empty() || !major.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    match parts.next() {
+        Some(minor) => {
+            let minor: String = minor.chars().take_while(|c| c.is_ascii_digit()).collect();
+            if minor.is_empty() {
+                return Some(format!("python{major}"));
+            }
+            Some(format!("python{major}{minor}"))
+        }
+        None => Some(format!("python{major}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_pythons() {
+        assert_eq!(python_program("python3.11"), Some(Some("python311".into())));
+        assert_eq!(
+            python_program("/usr/bin/python3.12"),
+            Some(Some("python312".into()))
+        );
+        assert_eq!(python_program("python3"), Some(None));
+        assert_eq!(python_program("python"), Some(None));
+        assert_eq!(python_program("$PYTHON"), Some(None));
+        assert_eq!(python_program("${PYTHON_BIN}"), Some(None));
+        assert_eq!(python_program("py"), Some(None));
+        assert_eq!(python_program("pythonista"), None);
+        assert_eq!(python_program("pip"), None);
+    }
+
+    fn words(s: &str) -> Vec<&str> {
+        s.split_whitespace().collect()
+    }
+
+    #[test]
+    fn recognises_ensurepip() {
+        for s in [
+            "python3.11 -m ensurepip --upgrade",
+            "python -m ensurepip",
+            "/usr/bin/python3 -m ensurepip --default-pip",
+            "$PYTHON -m ensurepip",
+            "python3 -I -m ensurepip",
+            "python3 -mensurepip",
+            "sudo python3 -m ensurepip",
+        ] {
+            assert!(ensurepip_invocation(&words(s)).is_some(), "{s}");
+        }
+        for s in [
+            "echo ensurepip",
+            "python3 ensurepip.py",
+            "python3 -m pip install x",
+            "pip install ensurepip",
+        ] {
+            assert!(ensurepip_invocation(&words(s)).is_none(), "{s}");
+        }
+        assert!(
+            ensurepip_invocation(&words("/opt/venv/bin/python -m ensurepip"))
+                .unwrap()
+                .venv
+        );
+    }
+
+    #[test]
+    fn recognises_pip_installs() {
+        let w = words("python3.11 -m pip install --upgrade pip setuptools");
+        let inv = pip_invocation(&w).unwrap();
+        assert_eq!(inv.python.as_deref(), Some("python311"));
+        let p = pip_install(&w, inv.rest).unwrap();
+        assert!(p.upgrade);
+        assert_eq!(p.packages, vec![5, 6]);
+        let w = words("pip3 --no-cache-dir install -qU -r req.txt pip");
+        let p = pip_install(&w, 1).unwrap();
+        assert!(p.upgrade && p.other_sources);
+        assert_eq!(p.packages, vec![6]);
+        let w = words("pip install --index-url https://x pip==24.0");
+        let p = pip_install(&w, 1).unwrap();
+        assert_eq!(p.packages, vec![4]);
+        assert!(pip_install(&words("pip list"), 1).is_none());
+        assert!(
+            pip_install(&words("pip install --target /tmp/x pip"), 1)
+                .unwrap()
+                .elsewhere
+        );
+    }
+
+    #[test]
+    fn pip_requirements() {
+        for r in ["pip", "pip==24.0", "pip>=23", "PIP", "pip <25"] {
+            assert!(is_pip_requirement(r), "{r}");
+        }
+        for r in ["pipenv", "pip-tools", "setuptools", "pipx"] {
+            assert!(!is_pip_requirement(r), "{r}");
+        }
+    }
+
+    #[test]
+    fn nix_attrs() {
+        assert_eq!(nix_python_attr("python311").as_deref(), Some("python311"));
+        assert_eq!(
+            nix_python_attr("python311Full").as_deref(),
+            Some("python311")
+        );
+        assert_eq!(nix_python_attr("python3").as_deref(), Some("python3"));
+        assert_eq!(nix_python_attr("python").as_deref(), None);
+        assert_eq!(nix_python_attr("python311Packages.pip"), None);
+        assert!(is_nix_pip("python311Packages.pip"));
+        assert!(is_nix_pip("python3Packages.pip"));
+        assert!(!is_nix_pip("python311Packages.pipx"));
+        assert!(!is_nix_pip("pip"));
+        assert_eq!(
+            nix_packages_python("python310Packages.setuptools").as_deref(),
+            Some("python310")
+        );
+        assert_eq!(version_to_attr("3.11.4").as_deref(), Some("python311"));
+        assert_eq!(
+            version_to_attr("python-3.12.1").as_deref(),
+            Some("python312")
+        );
+        assert_eq!(version_to_attr("3").as_deref(), Some("python3"));
+        assert_eq!(version_to_attr("pypy3.9"), None);
+    }
+}

@@ -1,0 +1,168 @@
+//! Shared machinery for rules that remove commands (or words of commands)
+//! from the config's shell strings.
+
+use super::{Context, Finding};
+use crate::config::command_sites;
+use crate::document::strings::{decode_with_offsets, encode};
+use crate::document::{Node, NodeKind};
+use crate::edit::Edit;
+use crate::python::activates_venv;
+use crate::shell::{self, Action, SimpleCommand};
+use std::collections::BTreeMap;
+
+/// What a rule decides for one simple command: the action and, when it is not
+/// `Keep`, a message naming what goes.
+pub struct Decision {
+    pub action: Action,
+    pub message: String,
+}
+
+/// Run `decide` over every simple command of every command string whose
+/// value contains `needle`, and turn its decisions into findings with edits.
+/// `decide` gets the command, its argument words, and whether a virtualenv
+/// was activated earlier in the same string. `suspicious` says whether a
+/// string the shell parser refuses still looks like it holds a case, which
+/// is then reported instead of fixed.
+pub fn rewrite_commands(
+    cx: &Context,
+    code: &'static str,
+    needle: &str,
+    mut decide: impl FnMut(&SimpleCommand, &[&str], bool) -> Option<Decision>,
+    suspicious: impl Fn(&str) -> bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    // Items to remove, per array (keyed by the array's span start).
+    let mut removals: BTreeMap<usize, (&Node, Vec<(usize, String, String, usize)>)> =
+        BTreeMap::new();
+    for site in command_sites(cx.kind, cx.root()) {
+        let Some(s) = site.node.as_str() else {
+            continue;
+        };
+        let value = &s.value;
+        if !value.contains(needle) {
+            continue;
+        }
+        let at = site.node.span.start;
+        let script = match shell::parse(value) {
+            Ok(script) => script,
+            Err(why) => {
+                if suspicious(value) {
+                    findings.push(Finding::warning(
+                        code,
+                        at,
+                        format!("{} was not changed: the shell in it is too complex to edit safely ({why}); fix it by hand", site.location),
+                    ));
+                }
+                continue;
+            }
+        };
+        let mut in_venv = false;
+        let mut messages = Vec::new();
+        let rw = shell::rewrite(&script, |c| {
+            let args = c.arguments();
+            let d = decide(c, &args, in_venv);
+            if activates_venv(c) {
+                in_venv = true;
+            }
+            match d {
+                Some(d) if d.action != Action::Keep => {
+                    messages.push(d.message);
+                    d.action
+                }
+                _ => Action::Keep,
+            }
+        });
+        for r in &rw.refused {
+            findings.push(Finding::warning(
+                code,
+                at,
+                format!(
+                    "{}: `{}` is part of a pipeline and was left in place; fix it by hand",
+                    site.location,
+                    &value[r.clone()]
+                ),
+            ));
+        }
+        if rw.deletions.is_empty() {
+            continue;
+        }
+        let new_value = rw.apply(value);
+        let message = messages.join("; ");
+        if new_value.trim().is_empty() {
+            match site.array {
+                Some((array, idx)) => {
+                    removals
+                        .entry(array.span.start)
+                        .or_insert_with(|| (array, Vec::new()))
+                        .1
+                        .push((idx, message, value.clone(), at));
+                }
+                None => findings.push(Finding::warning(
+                    code,
+                    at,
+                    format!(
+                        "{}: {message}, which would leave it empty; remove it by hand",
+                        site.location
+                    ),
+                )),
+            }
+            continue;
+        }
+        let span = site.node.span.clone();
+        let raw = &cx.text[span.clone()];
+        let edits = match decode_with_offsets(raw, s.style) {
+            Some((decoded, offs)) if decoded == *value => rw
+                .deletions
+                .iter()
+                .map(|r| Edit::delete(span.start + offs[r.start]..span.start + offs[r.end]))
+                .collect(),
+            _ => vec![Edit::replace(span, encode(&new_value, s.style))],
+        };
+        findings.push(Finding {
+            code,
+            message: format!("{}: {message}", site.location),
+            offset: at,
+            fixed: true,
+            edits,
+            before: Some(value.clone()),
+            after: Some(new_value),
+        });
+    }
+    for (_, (array, items)) in removals {
+        let idxs: Vec<usize> = items.iter().map(|i| i.0).collect();
+        let mut edits = cx.syntax().remove_array_items(cx.text, array, &idxs);
+        for (idx, message, before, at) in items {
+            findings.push(Finding {
+                code,
+                message: format!("{}: {message}", location_of(cx, array, idx)),
+                offset: at,
+                fixed: true,
+                edits: std::mem::take(&mut edits),
+                before: Some(before),
+                after: None,
+            });
+        }
+    }
+    findings
+}
+
+fn location_of(cx: &Context, array: &Node, idx: usize) -> String {
+    command_sites(cx.kind, cx.root())
+        .into_iter()
+        .find(|s| matches!(s.array, Some((a, i)) if a.span == array.span && i == idx))
+        .map_or_else(|| "a command".to_string(), |s| s.location)
+}
+
+/// Whether `node` is a string array.
+pub fn is_string_array(node: &Node) -> bool {
+    matches!(&node.kind, NodeKind::Array(a) if a.items.iter().all(|i| i.as_str().is_some()))
+}
+
+/// Render words of a command as they were written.
+pub fn shown(c: &SimpleCommand) -> String {
+    c.words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

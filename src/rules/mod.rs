@@ -1,0 +1,168 @@
+//! The rules. Each lives in its own module with its code, name, explanation
+//! and tests; [`REGISTRY`] lists them in the order they run.
+//!
+//! Adding a rule: write `nfNNN_name.rs` with a unit struct implementing
+//! [`Rule`], and add one line to [`REGISTRY`].
+
+pub mod commands;
+mod nf001_ensurepip;
+mod nf002_pip_self_upgrade;
+mod nf003_missing_nix_pip;
+mod nf004_ignored_key;
+
+use crate::config::{Environment, Kind};
+use crate::document::{Document, Node, Syntax};
+use crate::edit::Edit;
+
+/// Every rule, in the order they run. Keys are renamed first (so the other
+/// rules see the real keys), pip is added while the commands that show it is
+/// needed are still there, then the failing commands go.
+pub static REGISTRY: &[&dyn Rule] = &[
+    &nf004_ignored_key::IgnoredKey,
+    &nf003_missing_nix_pip::MissingNixPip,
+    &nf001_ensurepip::Ensurepip,
+    &nf002_pip_self_upgrade::PipSelfUpgrade,
+];
+
+/// Whether a rule rewrites the file or only reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    Fix,
+    Warning,
+}
+
+pub trait Rule: Sync {
+    /// Stable code, `NF001`.
+    fn code(&self) -> &'static str;
+    /// Short kebab-case name, `ensurepip`.
+    fn name(&self) -> &'static str;
+    /// One line: what it fixes or reports.
+    fn summary(&self) -> &'static str;
+    /// The full explanation shown by `nixfix rule CODE`: why, what the fix
+    /// does, an example before and after.
+    fn explanation(&self) -> &'static str;
+    fn kind(&self) -> RuleKind {
+        RuleKind::Fix
+    }
+    fn default_enabled(&self) -> bool {
+        true
+    }
+    /// A cheap test on the raw text: `false` when the rule cannot apply, so
+    /// files no rule can touch are never parsed. Must never miss a case.
+    fn may_apply(&self, text: &str) -> bool;
+    /// Look at the document and return what to fix or report.
+    fn check(&self, cx: &Context) -> Vec<Finding>;
+}
+
+/// One thing a rule found.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub code: &'static str,
+    pub message: String,
+    /// Byte offset the finding is about (for its line number).
+    pub offset: usize,
+    /// Whether the edits carry out a fix (a finding may be fixed by edits
+    /// attached to another finding of the same rule, e.g. one array rewrite).
+    pub fixed: bool,
+    pub edits: Vec<Edit>,
+    /// The text before and after the fix, for reports.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl Finding {
+    pub fn warning(code: &'static str, offset: usize, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            message: message.into(),
+            offset,
+            fixed: false,
+            edits: Vec::new(),
+            before: None,
+            after: None,
+        }
+    }
+}
+
+/// What a rule sees.
+pub struct Context<'a> {
+    pub text: &'a str,
+    pub doc: &'a Document,
+    pub kind: Kind,
+    pub env: &'a Environment,
+}
+
+impl Context<'_> {
+    pub fn syntax(&self) -> &'static dyn Syntax {
+        crate::document::syntax(self.doc.format)
+    }
+    pub fn root(&self) -> &Node {
+        &self.doc.root
+    }
+    pub fn plan(&self) -> Option<&Node> {
+        crate::config::plan(self.kind, &self.doc.root)
+    }
+}
+
+/// Find a rule by code (`NF002`, any case) or name (`pip-self-upgrade`).
+pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
+    REGISTRY.iter().copied().find(|r| {
+        r.code().eq_ignore_ascii_case(code_or_name) || r.name().eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Run one rule to a fixed point on a text, for the rules' own tests.
+    use crate::config::{Environment, Kind};
+    use crate::engine::{Options, fix_text};
+
+    pub fn fix_with(
+        code: &str,
+        kind: Kind,
+        text: &str,
+        env: &Environment,
+    ) -> (String, Vec<String>) {
+        let rules = vec![super::lookup(code).expect("rule exists")];
+        let out = fix_text(text, kind, env, &Options { rules }).expect("fixes");
+        let notes = out
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}{} {}",
+                    f.code,
+                    if f.fixed { "" } else { " (warning)" },
+                    f.message
+                )
+            })
+            .collect();
+        (out.output, notes)
+    }
+
+    pub fn fix(code: &str, text: &str) -> String {
+        fix_with(code, Kind::NixpacksToml, text, &Environment::default()).0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_documented() {
+        let mut seen = std::collections::HashSet::new();
+        for r in REGISTRY {
+            assert!(seen.insert(r.code()), "duplicate code {}", r.code());
+            assert!(seen.insert(r.name()), "duplicate name {}", r.name());
+            assert!(r.code().starts_with("NF") && r.code().len() == 5);
+            assert!(
+                r.explanation().contains("Example"),
+                "{} has no example",
+                r.code()
+            );
+            assert!(lookup(r.name()).is_some() && lookup(&r.code().to_lowercase()).is_some());
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! NF001 ensurepip: remove `python -m ensurepip`, which cannot work on Nix.
+
+use super::commands::{Decision, rewrite_commands, shown};
+use super::{Context, Finding, Rule};
+use crate::python::ensurepip_invocation;
+use crate::shell::Action;
+
+pub struct Ensurepip;
+
+impl Rule for Ensurepip {
+    fn code(&self) -> &'static str {
+        "NF001"
+    }
+    fn name(&self) -> &'static str {
+        "ensurepip"
+    }
+    fn summary(&self) -> &'static str {
+        "remove `python -m ensurepip`: it fails with externally-managed-environment on the Nix Python"
+    }
+    fn explanation(&self) -> &'static str {
+        "\
+## What it does
+Removes every `python -m ensurepip` invocation from the build and start
+commands, in any spelling of the interpreter (`python`, `python3`,
+`python3.11`, `/usr/bin/python3`, `$PYTHON`) and with any flags.
+
+## Why
+Nixpacks installs Python from Nix, into the read-only `/nix/store`. The Nix
+Python ships without pip, so configs add `ensurepip` to get one, and the build
+fails with `error: externally-managed-environment` (\"This command has been
+disabled as it tries to modify the immutable /nix/store filesystem\"). pip has
+to come from Nix instead: NF003 adds `<python>Packages.pip` to the setup phase.
+
+## How the fix edits a command string
+Only the ensurepip command goes; the rest of the string keeps its meaning,
+as if ensurepip had succeeded: `a && ensurepip && b` becomes `a && b`,
+`ensurepip || true` and `ensurepip || echo skip` disappear with their
+fallback, and a string that becomes empty is removed from its array.
+A string whose shell is too complex to edit safely (subshells, `if`,
+heredocs) or that pipes ensurepip's output is reported, not changed.
+ensurepip run by a virtualenv's interpreter (`/opt/venv/bin/python`, or after
+`. venv/bin/activate` in the same string) works and is left alone.
+
+## Example
+Before:
+```toml
+[phases.install]
+cmds = [
+  'python3.11 -m ensurepip --upgrade',
+  'python3.11 -m pip install -r requirements.txt',
+]
+```
+After:
+```toml
+[phases.install]
+cmds = [
+  'python3.11 -m pip install -r requirements.txt',
+]
+```
+"
+    }
+    fn may_apply(&self, text: &str) -> bool {
+        text.contains("ensurepip")
+    }
+    fn check(&self, cx: &Context) -> Vec<Finding> {
+        rewrite_commands(
+            cx,
+            self.code(),
+            "ensurepip",
+            |c, args, in_venv| {
+                let inv = ensurepip_invocation(args)?;
+                (!inv.venv && !in_venv).then(|| Decision {
+                    action: Action::Remove,
+                    message: format!("removed `{}`", shown(c)),
+                })
+            },
+            |v| v.contains("ensurepip"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::fix;
+
+    fn nf001(cmds: &str) -> String {
+        fix("NF001", &format!("[phases.install]\ncmds = {cmds}\n"))
+            .trim_start_matches("[phases.install]\ncmds = ")
+            .trim_end()
+            .to_string()
+    }
+
+    #[test]
+    fn spellings() {
+        for py in [
+            "python",
+            "python3",
+            "python3.11",
+            "/usr/bin/python3",
+            "$PYTHON",
+            "python3 -I",
+            "sudo python3",
+        ] {
+            assert_eq!(
+                nf001(&format!("[\"{py} -m ensurepip --upgrade\", \"b\"]")),
+                "[\"b\"]",
+                "{py}"
+            );
+        }
+    }
+
+    #[test]
+    fn chains() {
+        assert_eq!(
+            nf001(r#"["a && python -m ensurepip && b"]"#),
+            r#"["a && b"]"#
+        );
+        assert_eq!(nf001(r#"["python -m ensurepip || true", "b"]"#), r#"["b"]"#);
+        assert_eq!(
+            nf001(r#"["python3 -m ensurepip --upgrade || echo skip; b"]"#),
+            r#"["b"]"#
+        );
+        assert_eq!(
+            nf001(r#"['python -m ensurepip && pip install -r "req s.txt"']"#),
+            r#"['pip install -r "req s.txt"']"#
+        );
+    }
+
+    #[test]
+    fn venvs_and_lookalikes_stay() {
+        for cmds in [
+            r#"["/opt/venv/bin/python -m ensurepip"]"#,
+            r#"[". /opt/venv/bin/activate && python -m ensurepip"]"#,
+            r#"["echo ensurepip", "python ensurepip.py"]"#,
+        ] {
+            assert_eq!(nf001(cmds), cmds);
+        }
+    }
+
+    #[test]
+    fn complex_shell_is_reported_not_changed() {
+        let (out, notes) = crate::rules::testing::fix_with(
+            "NF001",
+            crate::config::Kind::NixpacksToml,
+            "[phases.install]\ncmds = [\"if true; then python -m ensurepip; fi\"]\n",
+            &Default::default(),
+        );
+        assert!(out.contains("if true"));
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].contains("(warning)") && notes[0].contains("too complex"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn start_cmd_and_escapes() {
+        let t = "[start]\ncmd = \"python -m ensurepip && python \\\"app.py\\\"\"\n";
+        assert_eq!(
+            fix("NF001", t),
+            "[start]\ncmd = \"python \\\"app.py\\\"\"\n"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! NF002 pip-self-upgrade: remove pip upgrading (or reinstalling) itself.
+
+use super::commands::{Decision, rewrite_commands, shown};
+use super::{Context, Finding, Rule};
+use crate::python::{is_pip_requirement, pip_install, pip_invocation};
+use crate::shell::Action;
+
+pub struct PipSelfUpgrade;
+
+impl Rule for PipSelfUpgrade {
+    fn code(&self) -> &'static str {
+        "NF002"
+    }
+    fn name(&self) -> &'static str {
+        "pip-self-upgrade"
+    }
+    fn summary(&self) -> &'static str {
+        "remove `pip install --upgrade pip`: the Nix pip cannot replace itself"
+    }
+    fn explanation(&self) -> &'static str {
+        "\
+## What it does
+Removes pip installing itself: `pip install --upgrade pip`, `pip3 install -U
+pip`, `python -m pip install --upgrade pip`, `pip install --upgrade --user
+pip`, `pip install pip --upgrade`, `pip install pip==24.0`. When other
+packages are installed by the same command they stay:
+`pip install -U pip setuptools wheel` becomes `pip install -U setuptools wheel`.
+
+## Why
+The pip that Nix provides lives in the read-only `/nix/store`; upgrading it
+fails with `externally-managed-environment`, and the build stops. The Nix
+pip is recent enough to install requirements.
+
+## What is left alone
+pip inside a virtualenv (`/opt/venv/bin/pip`, or after `. venv/bin/activate`
+in the same string) can upgrade itself and is not touched; nor are installs
+into another place (`--target`, `--prefix`, `--root`). Chains keep their
+meaning as with NF001.
+
+## Example
+Before:
+```toml
+[phases.install]
+cmds = ['python3.11 -m pip install --upgrade pip && python3.11 -m pip install -r requirements.txt']
+```
+After:
+```toml
+[phases.install]
+cmds = ['python3.11 -m pip install -r requirements.txt']
+```
+"
+    }
+    fn may_apply(&self, text: &str) -> bool {
+        text.contains("pip")
+    }
+    fn check(&self, cx: &Context) -> Vec<Finding> {
+        rewrite_commands(
+            cx,
+            self.code(),
+            "pip",
+            |c, args, in_venv| {
+                let inv = pip_invocation(args)?;
+                if inv.venv || in_venv {
+                    return None;
+                }
+                let install = pip_install(args, inv.rest)?;
+                if install.elsewhere {
+                    return None;
+                }
+                let pips: Vec<usize> = install
+                    .packages
+                    .iter()
+                    .copied()
+                    .filter(|&i| is_pip_requirement(args[i]))
+                    .collect();
+                if pips.is_empty() {
+                    return None;
+                }
+                if pips.len() == install.packages.len() && !install.other_sources {
+                    return Some(Decision {
+                        action: Action::Remove,
+                        message: format!("removed `{}`", shown(c)),
+                    });
+                }
+                let word_idx = c.argument_indices();
+                let names: Vec<&str> = pips.iter().map(|&i| args[i]).collect();
+                Some(Decision {
+                    action: Action::RemoveWords(pips.iter().map(|&i| word_idx[i]).collect()),
+                    message: format!("removed `{}` from `{}`", names.join(" "), shown(c)),
+                })
+            },
+            |v| {
+                let words: Vec<&str> = v
+                    .split([' ', '\t', '\n', ';', '&', '|', '(', ')'])
+                    .collect();
+                words.contains(&"install")
+                    && words
+                        .iter()
+                        .any(|w| is_pip_requirement(w.trim_matches(['"', '\''])))
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::fix;
+
+    fn nf002(cmds: &str) -> String {
+        fix("NF002", &format!("[phases.install]\ncmds = {cmds}\n"))
+            .trim_start_matches("[phases.install]\ncmds = ")
+            .trim_end()
+            .to_string()
+    }
+
+    #[test]
+    fn whole_commands() {
+        for c in [
+            "pip install --upgrade pip",
+            "pip3 install -U pip",
+            "python -m pip install --upgrade pip",
+            "python3.11 -m pip install --upgrade --user pip",
+            "pip install pip --upgrade",
+            "pip install --no-cache-dir -U 'pip>=24'",
+            "pip --disable-pip-version-check install -qU pip",
+        ] {
+            assert_eq!(nf002(&format!("[\"{c}\", \"b\"]")), "[\"b\"]", "{c}");
+        }
+    }
+
+    #[test]
+    fn other_packages_stay() {
+        assert_eq!(
+            nf002(r#"["pip install -U pip setuptools wheel"]"#),
+            r#"["pip install -U setuptools wheel"]"#
+        );
+        assert_eq!(
+            nf002(r#"["pip install --upgrade setuptools pip"]"#),
+            r#"["pip install --upgrade setuptools"]"#
+        );
+        assert_eq!(
+            nf002(r#"["pip install -U pip -r requirements.txt"]"#),
+            r#"["pip install -U -r requirements.txt"]"#
+        );
+        assert_eq!(
+            nf002(r#"["pip install --upgrade pip && pip install -r requirements.txt"]"#),
+            r#"["pip install -r requirements.txt"]"#
+        );
+    }
+
+    #[test]
+    fn left_alone() {
+        for cmds in [
+            r#"["/opt/venv/bin/pip install --upgrade pip"]"#,
+            r#"[". /opt/venv/bin/activate && pip install --upgrade pip"]"#,
+            r#"["pip install --upgrade pipenv", "pip install -U pip-tools"]"#,
+            r#"["pip install --target /tmp/x -U pip"]"#,
+            r#"["pip download pip"]"#,
+        ] {
+            assert_eq!(nf002(cmds), cmds);
+        }
+    }
+}

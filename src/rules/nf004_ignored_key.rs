@@ -1,0 +1,344 @@
+//! NF004 ignored-key: keys Nixpacks silently ignores because of their spelling.
+
+use super::{Context, Finding, Rule};
+use crate::document::{Entry, MapStyle, Node, NodeKind};
+use crate::edit::Edit;
+
+pub struct IgnoredKey;
+
+/// Real keys with their accepted aliases.
+pub type KeyTable = &'static [(&'static str, &'static [&'static str])];
+
+/// Real keys of a phase, with their accepted aliases.
+pub const PHASE_KEYS: KeyTable = &[
+    ("nixPkgs", &["nixPackages"]),
+    ("nixLibs", &["nixLibraries"]),
+    ("aptPkgs", &["aptPackages"]),
+    ("cmds", &["commands"]),
+    ("paths", &["envPaths"]),
+    ("dependsOn", &[]),
+    ("nixOverlays", &[]),
+    ("nixpkgsArchive", &[]),
+    ("onlyIncludeFiles", &[]),
+    ("cacheDirectories", &[]),
+    ("name", &[]),
+];
+/// Real keys of `[start]`.
+pub const START_KEYS: KeyTable = &[
+    ("cmd", &[]),
+    ("runImage", &[]),
+    ("onlyIncludeFiles", &[]),
+    ("user", &[]),
+];
+/// Real top-level keys of a plan.
+pub const TOP_KEYS: KeyTable = &[
+    ("providers", &[]),
+    ("buildImage", &[]),
+    ("variables", &[]),
+    ("staticAssets", &[]),
+    ("phases", &[]),
+    ("start", &[]),
+];
+
+/// Misspellings that are not just case or separators.
+const PHASE_EXTRA: &[(&str, &str)] = &[("cmd", "cmds"), ("command", "cmds"), ("script", "cmds")];
+const START_EXTRA: &[(&str, &str)] = &[("cmds", "cmd"), ("command", "cmd"), ("commands", "cmd")];
+
+fn normalize(k: &str) -> String {
+    k.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The real key `key` stands for, when it is not itself a real key or alias.
+pub fn intended(
+    key: &str,
+    known: KeyTable,
+    extra: &'static [(&'static str, &'static str)],
+) -> Option<&'static str> {
+    let is_real = known
+        .iter()
+        .any(|(k, aliases)| *k == key || aliases.contains(&key));
+    if is_real {
+        return None;
+    }
+    let n = normalize(key);
+    for (k, aliases) in known {
+        if normalize(k) == n || aliases.iter().any(|a| normalize(a) == n) {
+            return Some(k);
+        }
+    }
+    extra
+        .iter()
+        .find(|(alias, _)| normalize(alias) == n)
+        .map(|(_, real)| *real)
+}
+
+impl Rule for IgnoredKey {
+    fn code(&self) -> &'static str {
+        "NF004"
+    }
+    fn name(&self) -> &'static str {
+        "ignored-key"
+    }
+    fn summary(&self) -> &'static str {
+        "rename keys Nixpacks ignores (`nixpkgs`, `nix_pkgs`, `cmd` in a phase) to the real key"
+    }
+    fn explanation(&self) -> &'static str {
+        "\
+## What it does
+Nixpacks reads camelCase keys (`nixPkgs`, `aptPkgs`, `nixLibs`, `cmds`,
+`dependsOn`, ...) and silently ignores every other spelling. A lowercase or
+snake_case spelling of a real key (`nixpkgs`, `nix_pkgs`, `aptpkgs`,
+`depends_on`), or `cmd`/`command` inside a phase, is renamed to the real key.
+A phase `cmd = \"...\"` string becomes `cmds = [\"...\"]`, since `cmds` is a list.
+
+## Why
+`nixpkgs = [\"python311Packages.pip\"]` (the spelling of the write-up this tool
+was born from) does nothing: `nixpacks plan` still shows the provider's
+packages. Adding pip to an ignored key fixes nothing.
+
+## When it only reports
+When the real key is also present (both `nixpkgs` and `nixPkgs`), merging
+them is a decision for a person: the ignored key is reported and left. A
+misspelled table name (a `[Phases.setup]` header) is reported too, since
+renaming one header of several would split the table.
+
+## Example
+Before:
+```toml
+[phases.setup]
+nixpkgs = ['python311', 'python311Packages.pip']
+```
+After:
+```toml
+[phases.setup]
+nixPkgs = ['python311', 'python311Packages.pip']
+```
+"
+    }
+    fn may_apply(&self, text: &str) -> bool {
+        // Any key at all could be misspelled; the check is cheap once parsed,
+        // but unparsed files can be skipped when no candidate word appears.
+        let lower = text.to_ascii_lowercase();
+        [
+            "nix", "apt", "cmd", "command", "depends", "paths", "cache", "only", "provider",
+            "build", "variable", "static", "phase", "start", "run", "user", "script",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    }
+    fn check(&self, cx: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let Some(plan) = cx.plan().and_then(Node::as_map) else {
+            return out;
+        };
+        check_map(cx, plan, TOP_KEYS, &[], "", &mut out);
+        if let Some(phases) = plan.get_map("phases") {
+            for ph in &phases.entries {
+                if let Some(m) = ph.value.as_map() {
+                    check_map(
+                        cx,
+                        m,
+                        PHASE_KEYS,
+                        PHASE_EXTRA,
+                        &format!("phases.{}.", ph.key),
+                        &mut out,
+                    );
+                }
+            }
+        }
+        if let Some(start) = plan.get_map("start") {
+            check_map(cx, start, START_KEYS, START_EXTRA, "start.", &mut out);
+        }
+        out
+    }
+}
+
+fn check_map(
+    cx: &Context,
+    map: &crate::document::Map,
+    known: KeyTable,
+    extra: &'static [(&'static str, &'static str)],
+    prefix: &str,
+    out: &mut Vec<Finding>,
+) {
+    let code = "NF004";
+    let mut claimed: Vec<&str> = Vec::new();
+    for e in &map.entries {
+        let Some(real) = intended(&e.key, known, extra) else {
+            continue;
+        };
+        let present = map.entries.iter().any(|o| {
+            o.key == real
+                || known
+                    .iter()
+                    .any(|(k, al)| *k == real && al.contains(&o.key.as_str()))
+        });
+        if present || claimed.contains(&real) {
+            out.push(Finding::warning(
+                code,
+                e.key_span.start,
+                format!(
+                    "`{prefix}{}` is ignored by Nixpacks, and `{prefix}{real}` is also set; merge them by hand",
+                    e.key
+                ),
+            ));
+            continue;
+        }
+        if let Some(reason) = not_renamable(e) {
+            out.push(Finding::warning(
+                code,
+                e.key_span.start,
+                format!(
+                    "`{prefix}{}` is ignored by Nixpacks (it reads `{real}`); {reason}",
+                    e.key
+                ),
+            ));
+            continue;
+        }
+        claimed.push(real);
+        let mut edits = vec![cx.syntax().rename_key(cx.text, e, real)];
+        let mut note = String::new();
+        // `cmd = "x"` in a phase: `cmds` is a list.
+        if real == "cmds" {
+            match &e.value.kind {
+                NodeKind::Str(_) => {
+                    edits.push(Edit::insert(e.value.span.start, "["));
+                    edits.push(Edit::insert(e.value.span.end, "]"));
+                    note = " (as a list)".into();
+                }
+                NodeKind::Array(_) => {}
+                _ => {
+                    out.push(Finding::warning(
+                        code,
+                        e.key_span.start,
+                        format!("`{prefix}{}` is ignored by Nixpacks and is not a list of commands; fix it by hand", e.key),
+                    ));
+                    continue;
+                }
+            }
+        }
+        if real == "cmd" && e.value.as_str().is_none() {
+            out.push(Finding::warning(
+                code,
+                e.key_span.start,
+                format!("`{prefix}{}` is ignored by Nixpacks (it reads `cmd`, a single string); fix it by hand", e.key),
+            ));
+            continue;
+        }
+        out.push(Finding {
+            code,
+            message: format!(
+                "renamed `{prefix}{}` to `{prefix}{real}`{note}: Nixpacks ignores `{}`",
+                e.key, e.key
+            ),
+            offset: e.key_span.start,
+            fixed: true,
+            edits,
+            before: Some(e.key.clone()),
+            after: Some(real.to_string()),
+        });
+    }
+}
+
+/// Keys that cannot be renamed by editing one span: a table named in headers.
+fn not_renamable(e: &Entry) -> Option<&'static str> {
+    match e.value.as_map().map(|m| &m.style) {
+        Some(MapStyle::TomlHeader { .. } | MapStyle::TomlImplicit | MapStyle::TomlDotted) => {
+            Some("it names a table, so rename it by hand")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{fix, fix_with};
+
+    #[test]
+    fn intended_keys() {
+        assert_eq!(
+            intended("nixpkgs", PHASE_KEYS, PHASE_EXTRA),
+            Some("nixPkgs")
+        );
+        assert_eq!(
+            intended("nix_pkgs", PHASE_KEYS, PHASE_EXTRA),
+            Some("nixPkgs")
+        );
+        assert_eq!(
+            intended("nix-packages", PHASE_KEYS, PHASE_EXTRA),
+            Some("nixPkgs")
+        );
+        assert_eq!(
+            intended("NIXPKGS", PHASE_KEYS, PHASE_EXTRA),
+            Some("nixPkgs")
+        );
+        assert_eq!(
+            intended("apt_pkgs", PHASE_KEYS, PHASE_EXTRA),
+            Some("aptPkgs")
+        );
+        assert_eq!(intended("cmd", PHASE_KEYS, PHASE_EXTRA), Some("cmds"));
+        assert_eq!(intended("nixPkgs", PHASE_KEYS, PHASE_EXTRA), None);
+        assert_eq!(intended("nixPackages", PHASE_KEYS, PHASE_EXTRA), None);
+        assert_eq!(intended("nixpkgsArchive", PHASE_KEYS, PHASE_EXTRA), None);
+        assert_eq!(intended("frobnicate", PHASE_KEYS, PHASE_EXTRA), None);
+        assert_eq!(intended("cmds", START_KEYS, START_EXTRA), Some("cmd"));
+    }
+
+    #[test]
+    fn renames() {
+        assert_eq!(
+            fix("NF004", "[phases.setup]\nnixpkgs = ['python311'] # pkgs\n"),
+            "[phases.setup]\nnixPkgs = ['python311'] # pkgs\n"
+        );
+        assert_eq!(
+            fix("NF004", "[phases.build]\ncmd = \"make\"\n"),
+            "[phases.build]\ncmds = [\"make\"]\n"
+        );
+        assert_eq!(
+            fix("NF004", "phases.setup.nix_pkgs = [\"a\"]\n"),
+            "phases.setup.nixPkgs = [\"a\"]\n"
+        );
+    }
+
+    #[test]
+    fn conflicts_are_reported() {
+        let t = "[phases.setup]\nnixPkgs = ['a']\nnixpkgs = ['b']\n";
+        let (out, notes) = fix_with(
+            "NF004",
+            crate::config::Kind::NixpacksToml,
+            t,
+            &Default::default(),
+        );
+        assert_eq!(out, t);
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("merge them by hand"));
+        let t = "[phases.setup]\nnix_pkgs = ['a']\nnixpkgs = ['b']\n";
+        let (out, notes) = fix_with(
+            "NF004",
+            crate::config::Kind::NixpacksToml,
+            t,
+            &Default::default(),
+        );
+        assert_eq!(out, "[phases.setup]\nnixPkgs = ['a']\nnixpkgs = ['b']\n");
+        assert!(
+            notes.iter().any(|n| n.contains("merge them by hand")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn railway_plan() {
+        let t = "[build]\nbuilder = \"nixpacks\"\n[build.nixpacksPlan.phases.setup]\nnixpkgs = [\"python311\"]\n";
+        let (out, _) = fix_with(
+            "NF004",
+            crate::config::Kind::RailwayToml,
+            t,
+            &Default::default(),
+        );
+        assert!(out.contains("\nnixPkgs = [\"python311\"]"), "{out}");
+    }
+}
