@@ -114,7 +114,8 @@ pub struct CommandSite<'a> {
     pub node: &'a Node,
     /// The array holding it and its index there, when it is an array item.
     pub array: Option<(&'a Node, usize)>,
-    /// Where it is, for messages: `phases.install.cmds[1]`.
+    /// Where it is, for messages: `phases.install.cmds` (the line number
+    /// says which item).
     pub location: String,
 }
 
@@ -166,7 +167,7 @@ fn push_strings<'a>(out: &mut Vec<CommandSite<'a>>, v: &'a Node, loc: &str) {
                     out.push(CommandSite {
                         node: item,
                         array: Some((v, i)),
-                        location: format!("{loc}[{i}]"),
+                        location: loc.to_string(),
                     });
                 }
             }

@@ -9,3 +9,7 @@ pub mod engine;
 pub mod python;
 pub mod rules;
 pub mod shell;
+pub mod cli;
+pub mod driver;
+pub mod output;
+pub mod write;

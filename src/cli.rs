@@ -1,0 +1,409 @@
+//! The command line: arguments, modes, and the exit code.
+
+use crate::driver::{self, Candidate, FileReport, RunOptions, Status, WalkOptions};
+use crate::engine::Options;
+use crate::output::{self, Summary, emit};
+use crate::rules::{self, REGISTRY, Rule, RuleKind};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Exit codes, as ruff and ripgrep use them.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_PENDING: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nixfix",
+    version,
+    about = "Fix Nixpacks / Railway configs that break Python builds with externally-managed-environment",
+    long_about = "Fix Nixpacks / Railway configs that break Python builds with \
+externally-managed-environment: remove `python -m ensurepip` and pip self-upgrades, \
+provide pip from Nix, and rename keys Nixpacks ignores.\n\n\
+By default nixfix prints a unified diff of the fixes and writes nothing. \
+Use --write to apply them, --check in CI.",
+    after_help = "Exit status: 0 nothing to fix (or all fixed with --write), 1 fixes pending, 2 an error.\n\
+Rules: `nixfix rules` lists them, `nixfix rule NF001` explains one.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub fix: FixArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Explain a rule: what it fixes, why, and an example.
+    Rule {
+        /// A rule code (NF001) or name (ensurepip).
+        code: String,
+    },
+    /// List every rule.
+    Rules,
+}
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    /// Files or directories to fix; `-` reads a config from standard input
+    /// and writes the fixed text to standard output.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Apply the fixes in place.
+    #[arg(short, long, conflicts_with = "check")]
+    pub write: bool,
+
+    /// List what would change, without a diff; exit 1 if anything would.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Only run these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Read the paths to fix from FILE, one per line (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+
+    /// With `-`: the path the text comes from (picks the config kind and
+    /// the directory whose pinned Python is read).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// Number of threads (default: the number of CPUs).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Do not honour .gitignore and other ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Also search hidden files and directories.
+    #[arg(long)]
+    pub hidden: bool,
+
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Print only errors (no summary).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Diffs (or with --check, one line per fix) and a summary.
+    Text,
+    /// One JSON object per file, then a summary object (JSON Lines).
+    Json,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Parse the arguments and run. Returns the process exit code.
+pub fn run() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.fix.color {
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+        ColorWhen::Auto => {}
+    }
+    match cli.command {
+        Some(Command::Rule { code }) => explain(&code),
+        Some(Command::Rules) => list_rules(),
+        None => fix(cli.fix),
+    }
+}
+
+fn explain(code: &str) -> u8 {
+    match rules::lookup(code) {
+        Some(r) => {
+            let head = format!("# {} {}\n\n{}\n\n", r.code(), r.name(), r.summary());
+            emit(&mut anstream::stdout(), &format!("{head}{}", r.explanation()));
+            EXIT_CLEAN
+        }
+        None => {
+            eprintln!("nixfix: no rule `{code}`; `nixfix rules` lists them");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn list_rules() -> u8 {
+    let mut s = String::new();
+    let mut all: Vec<&dyn Rule> = REGISTRY.to_vec();
+    all.sort_by_key(|r| r.code());
+    for r in all {
+        let kind = match r.kind() {
+            RuleKind::Fix => "fix",
+            RuleKind::Warning => "warning",
+        };
+        let on = if r.default_enabled() { "on" } else { "off" };
+        s.push_str(&format!(
+            "{}  {:<22} {:<8} {:<4} {}\n",
+            r.code(),
+            r.name(),
+            kind,
+            on,
+            r.summary()
+        ));
+    }
+    emit(&mut anstream::stdout(), &s);
+    EXIT_CLEAN
+}
+
+/// The rules chosen by --select / --ignore.
+fn chosen_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, String> {
+    let resolve = |names: &[String]| -> Result<Vec<&'static str>, String> {
+        names
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                if n.eq_ignore_ascii_case("ALL") {
+                    return Ok("ALL");
+                }
+                rules::lookup(n)
+                    .map(|r| r.code())
+                    .ok_or_else(|| format!("unknown rule `{n}`; `nixfix rules` lists them"))
+            })
+            .collect()
+    };
+    let sel = resolve(select)?;
+    let ign = resolve(ignore)?;
+    Ok(REGISTRY
+        .iter()
+        .copied()
+        .filter(|r| {
+            let selected = if sel.is_empty() {
+                r.default_enabled()
+            } else {
+                sel.contains(&"ALL") || sel.contains(&r.code())
+            };
+            selected && !ign.contains(&r.code()) && !ign.contains(&"ALL")
+        })
+        .collect())
+}
+
+fn fix(args: FixArgs) -> u8 {
+    let started = Instant::now();
+    let rules = match chosen_rules(&args.select, &args.ignore) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nixfix: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let mut paths = args.paths.clone();
+    if let Some(list) = &args.files_from {
+        match read_list(list) {
+            Ok(more) => paths.extend(more),
+            Err(e) => {
+                eprintln!("nixfix: {}: {e}", list.display());
+                return EXIT_ERROR;
+            }
+        }
+    } else if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
+    let stdin_mode = paths.iter().any(|p| p == Path::new("-"));
+    if stdin_mode {
+        if paths.len() > 1 {
+            eprintln!("nixfix: `-` (standard input) cannot be combined with other paths");
+            return EXIT_ERROR;
+        }
+        return fix_stdin(&args, rules);
+    }
+    let (candidates, missing) = driver::discover(
+        &paths,
+        &WalkOptions {
+            no_ignore: args.no_ignore,
+            hidden: args.hidden,
+            jobs,
+        },
+    );
+    let opts = RunOptions {
+        engine: Options { rules },
+        write: args.write,
+        keep_text: !args.write || args.format == Format::Json,
+    };
+    let mut summary = Summary::default();
+    let mut out = anstream::stdout().lock();
+    let mut err = anstream::stderr().lock();
+    let mut report = |r: FileReport| {
+        summary.add(&r);
+        render(&args, &r, &mut out, &mut err);
+    };
+    for r in missing {
+        report(r);
+    }
+    driver::run_ordered(&candidates, jobs, |c: &Candidate| driver::process(c, &opts), &mut report);
+    summary.seconds = started.elapsed().as_secs_f64();
+    if args.format == Format::Json {
+        let line = serde_json::json!({ "summary": summary });
+        emit(&mut out, &format!("{line}\n"));
+    } else if !args.quiet {
+        if summary.files == 0 {
+            emit(&mut err, "nixfix: no Nixpacks or Railway config found\n");
+        } else {
+            emit(&mut err, &format!("{}\n", summary.line(args.write)));
+        }
+    }
+    if summary.errors > 0 {
+        EXIT_ERROR
+    } else if summary.fixed > 0 && !args.write {
+        EXIT_PENDING
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Print one file's report in the chosen format.
+fn render(args: &FixArgs, r: &FileReport, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) {
+    match args.format {
+        Format::Json => emit(out, &format!("{}\n", output::json_line(r))),
+        Format::Github => {
+            for l in output::github_lines(r) {
+                emit(out, &format!("{l}\n"));
+            }
+        }
+        Format::Text => {
+            if let Some(l) = output::error_line(r) {
+                emit(err, &format!("{l}\n"));
+            }
+            if args.check {
+                for l in output::finding_lines(r, true) {
+                    emit(out, &format!("{l}\n"));
+                }
+            } else {
+                if !args.write {
+                    if let (Some(a), Some(b)) = (&r.original, &r.fixed) {
+                        emit(out, &output::paint_diff(&output::unified_diff(&r.path, a, b)));
+                    }
+                }
+                if !args.quiet {
+                    for l in output::finding_lines(r, false) {
+                        emit(err, &format!("{l}\n"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn read_list(list: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let text = if list == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(list)?
+    };
+    Ok(text
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .map(PathBuf::from)
+        .collect())
+}
+
+fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        eprintln!("nixfix: <stdin>: {e}");
+        return EXIT_ERROR;
+    }
+    let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("<stdin>"));
+    let kind = args
+        .stdin_filename
+        .as_deref()
+        .and_then(|p| p.file_name()?.to_str())
+        .and_then(crate::config::Kind::from_file_name);
+    let env = match args.stdin_filename.as_deref().and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => crate::config::Environment::from_dir(dir),
+        _ => crate::config::Environment::default(),
+    };
+    let opts = RunOptions {
+        engine: Options { rules },
+        write: false,
+        keep_text: true,
+    };
+    let r = driver::fix_bytes(&name, &bytes, kind, &env, &opts);
+    let mut out = std::io::stdout().lock();
+    let mut err = anstream::stderr().lock();
+    if r.status == Status::Error {
+        if let Some(l) = output::error_line(&r) {
+            emit(&mut err, &format!("{l}\n"));
+        }
+        return EXIT_ERROR;
+    }
+    match args.format {
+        Format::Json => emit(&mut out, &format!("{}\n", output::json_line(&r))),
+        Format::Github => {
+            for l in output::github_lines(&r) {
+                emit(&mut out, &format!("{l}\n"));
+            }
+        }
+        Format::Text if args.check => {
+            for l in output::finding_lines(&r, true) {
+                emit(&mut out, &format!("{l}\n"));
+            }
+        }
+        Format::Text => {
+            // A filter: the fixed text, byte for byte, whatever the terminal.
+            let text = r.fixed.as_deref().unwrap_or_else(|| std::str::from_utf8(&bytes).unwrap_or_default());
+            if let Err(e) = std::io::Write::write_all(&mut out, text.as_bytes()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    eprintln!("nixfix: <stdout>: {e}");
+                    return EXIT_ERROR;
+                }
+            }
+        }
+    }
+    if !args.quiet && args.format == Format::Text {
+        for l in output::finding_lines(&r, false) {
+            emit(&mut err, &format!("{l}\n"));
+        }
+    }
+    if (args.check || args.format != Format::Text) && r.status == Status::Fixed {
+        EXIT_PENDING
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Whether standard error is a terminal (for progress output).
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}

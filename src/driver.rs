@@ -1,0 +1,339 @@
+//! Finding config files, fixing each one, and handing the reports back in a
+//! stable order whatever the number of threads.
+
+use crate::config::{Environment, Kind};
+use crate::engine::{FixError, Options, Reported, fix_text};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Files larger than this are refused: no real config comes near it, and it
+/// keeps memory bounded on a stray multi-gigabyte file.
+pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
+/// A file to process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub path: PathBuf,
+    /// Named on the command line (any file name), rather than found by walking.
+    pub explicit: bool,
+    /// The root it was found under (for the symlink policy).
+    pub root: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Unchanged,
+    Fixed,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub kind: Option<Kind>,
+    pub status: Status,
+    pub findings: Vec<Reported>,
+    /// The error, for `Status::Error`, with its position when known.
+    pub error: Option<String>,
+    pub error_position: Option<(usize, usize)>,
+    /// The text before and after, when it changed.
+    pub original: Option<String>,
+    pub fixed: Option<String>,
+    /// Whether the fix was written to disk.
+    pub written: bool,
+}
+
+impl FileReport {
+    pub fn error(path: &Path, kind: Option<Kind>, message: impl Into<String>) -> FileReport {
+        FileReport {
+            path: path.to_path_buf(),
+            kind,
+            status: Status::Error,
+            findings: Vec::new(),
+            error: Some(message.into()),
+            error_position: None,
+            original: None,
+            fixed: None,
+            written: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WalkOptions {
+    /// Do not honour .gitignore and other ignore files.
+    pub no_ignore: bool,
+    /// Also walk hidden files and directories.
+    pub hidden: bool,
+    pub jobs: usize,
+}
+
+/// Directories never walked into.
+const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target"];
+
+/// Find the configs under `paths`. Missing paths become error reports.
+pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<FileReport>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        let meta = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(FileReport::error(p, None, io_message(&e)));
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            found.push(Candidate {
+                path: p.clone(),
+                explicit: true,
+                root: None,
+            });
+            continue;
+        }
+        let shared = Mutex::new(Vec::new());
+        let walk_errors = Mutex::new(Vec::new());
+        let mut b = ignore::WalkBuilder::new(p);
+        b.hidden(!opts.hidden)
+            .ignore(!opts.no_ignore)
+            .git_ignore(!opts.no_ignore)
+            .git_exclude(!opts.no_ignore)
+            .git_global(!opts.no_ignore)
+            .parents(!opts.no_ignore)
+            .require_git(false)
+            .follow_links(false)
+            .threads(opts.jobs)
+            .filter_entry(|e| {
+                !(e.depth() > 0
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                    && e.file_name().to_str().is_some_and(|n| SKIP_DIRS.contains(&n)))
+            });
+        b.build_parallel().run(|| {
+            let shared = &shared;
+            let walk_errors = &walk_errors;
+            let root = p.clone();
+            Box::new(move |entry| {
+                match entry {
+                    Ok(e) => {
+                        let is_file_like = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                        let name_ok = e.file_name().to_str().and_then(Kind::from_file_name).is_some();
+                        if is_file_like && name_ok && e.depth() > 0 {
+                            shared.lock().expect("not poisoned").push(Candidate {
+                                path: e.into_path(),
+                                explicit: false,
+                                root: Some(root.clone()),
+                            });
+                        }
+                    }
+                    Err(err) => walk_errors.lock().expect("not poisoned").push(err.to_string()),
+                }
+                ignore::WalkState::Continue
+            })
+        });
+        let mut v = shared.into_inner().expect("not poisoned");
+        v.sort_by(|a, b| a.path.cmp(&b.path));
+        found.extend(v);
+        for e in walk_errors.into_inner().expect("not poisoned") {
+            errors.push(FileReport::error(p, None, e));
+        }
+    }
+    // The same file named twice (or reached through two roots) is fixed once.
+    let mut seen = HashSet::new();
+    found.retain(|c| seen.insert(c.path.clone()));
+    (found, errors)
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// What to do with each file.
+pub struct RunOptions {
+    pub engine: Options,
+    pub write: bool,
+    /// Keep the before and after texts in reports (for diffs and JSON).
+    pub keep_text: bool,
+}
+
+/// Fix text read from somewhere (a file or stdin).
+pub fn fix_bytes(path: &Path, bytes: &[u8], kind: Option<Kind>, env: &Environment, opts: &RunOptions) -> FileReport {
+    let text = match crate::document::decode(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut r = FileReport::error(path, kind, e.message.clone());
+            r.error_position = e.position;
+            return r;
+        }
+    };
+    let kind = kind.unwrap_or_else(|| Kind::detect(path, text));
+    match fix_text(text, kind, env, &opts.engine) {
+        Ok(out) => {
+            let changed = out.changed(text);
+            FileReport {
+                path: path.to_path_buf(),
+                kind: Some(kind),
+                status: if changed { Status::Fixed } else { Status::Unchanged },
+                findings: out.findings,
+                error: None,
+                error_position: None,
+                original: (changed && opts.keep_text).then(|| text.to_string()),
+                fixed: changed.then_some(out.output),
+                written: false,
+            }
+        }
+        Err(FixError::Parse(e)) => {
+            let mut r = FileReport::error(path, Some(kind), e.message.clone());
+            r.error_position = e.position;
+            r
+        }
+        Err(e @ FixError::Bug(_)) => FileReport::error(path, Some(kind), e.to_string()),
+    }
+}
+
+/// Read, fix and (with `write`) write one file.
+pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
+    let path = &c.path;
+    let name_kind = if c.explicit {
+        None
+    } else {
+        path.file_name().and_then(|n| n.to_str()).and_then(Kind::from_file_name)
+    };
+    if path.is_symlink() {
+        match (std::fs::canonicalize(path), c.root.as_ref().map(std::fs::canonicalize)) {
+            (Err(e), _) => {
+                return FileReport::error(path, name_kind, format!("broken or looping symlink: {}", io_message(&e)));
+            }
+            (Ok(target), Some(Ok(root))) if !target.starts_with(&root) => {
+                return FileReport::error(
+                    path,
+                    name_kind,
+                    format!("symlink to {} outside {}; not followed", target.display(), root.display()),
+                );
+            }
+            _ => {}
+        }
+    }
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
+    };
+    if meta.is_dir() {
+        return FileReport::error(path, name_kind, "is a directory");
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return FileReport::error(
+            path,
+            name_kind,
+            format!(
+                "the file is {} MiB, larger than the {} MiB nixfix reads; it is not a Nixpacks config",
+                meta.len() / (1024 * 1024),
+                MAX_FILE_SIZE / (1024 * 1024)
+            ),
+        );
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
+    };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let env = Environment::from_dir(dir);
+    let mut report = fix_bytes(path, &bytes, name_kind, &env, opts);
+    if opts.write && report.status == Status::Fixed {
+        let fixed = report.fixed.as_deref().unwrap_or_default();
+        match crate::write::atomic_write(path, fixed.as_bytes()) {
+            Ok(()) => report.written = true,
+            Err(e) => {
+                report.status = Status::Error;
+                report.error = Some(format!("could not write the fix: {}", io_message(&e)));
+            }
+        }
+    }
+    if !opts.keep_text {
+        report.fixed = None;
+    }
+    report
+}
+
+/// Process `items` on `jobs` threads and hand each report to `sink` in the
+/// order of `items`, as soon as it and all before it are done.
+pub fn run_ordered<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut sink: impl FnMut(R),
+) {
+    let jobs = jobs.max(1).min(items.len().max(1));
+    if jobs == 1 {
+        for it in items {
+            sink(work(it));
+        }
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let next = &next;
+            let work = &work;
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(it) = items.get(i) else { break };
+                    if tx.send((i, work(it))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0;
+        for (i, r) in rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&want) {
+                sink(r);
+                want += 1;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_output_whatever_the_threads() {
+        let items: Vec<usize> = (0..500).collect();
+        let mut got = Vec::new();
+        run_ordered(&items, 4, |&i| i * 2, |r| got.push(r));
+        assert_eq!(got, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn discover_skips_ignored_and_vendored() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        for p in ["a/nixpacks.toml", "b/railway.json", "node_modules/x/nixpacks.toml", "ig/nixpacks.toml", "c/other.toml"] {
+            let f = root.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, "").unwrap();
+        }
+        std::fs::write(root.join(".gitignore"), "ig/\n").unwrap();
+        let (found, errors) = discover(&[root.to_path_buf()], &WalkOptions { jobs: 2, ..Default::default() });
+        assert!(errors.is_empty());
+        let names: Vec<String> = found
+            .iter()
+            .map(|c| c.path.strip_prefix(root).unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["a/nixpacks.toml", "b/railway.json"]);
+    }
+}
