@@ -125,7 +125,11 @@ pub fn run() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
             let _ = e.print();
             return code;
         }
@@ -146,7 +150,10 @@ fn explain(code: &str) -> u8 {
     match rules::lookup(code) {
         Some(r) => {
             let head = format!("# {} {}\n\n{}\n\n", r.code(), r.name(), r.summary());
-            emit(&mut anstream::stdout(), &format!("{head}{}", r.explanation()));
+            emit(
+                &mut anstream::stdout(),
+                &format!("{head}{}", r.explanation()),
+            );
             EXIT_CLEAN
         }
         None => {
@@ -268,7 +275,12 @@ fn fix(args: FixArgs) -> u8 {
     for r in missing {
         report(r);
     }
-    driver::run_ordered(&candidates, jobs, |c: &Candidate| driver::process(c, &opts), &mut report);
+    driver::run_ordered(
+        &candidates,
+        jobs,
+        |c: &Candidate| driver::process(c, &opts),
+        &mut report,
+    );
     summary.seconds = started.elapsed().as_secs_f64();
     if args.format == Format::Json {
         let line = serde_json::json!({ "summary": summary });
@@ -290,7 +302,12 @@ fn fix(args: FixArgs) -> u8 {
 }
 
 /// Print one file's report in the chosen format.
-fn render(args: &FixArgs, r: &FileReport, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) {
+fn render(
+    args: &FixArgs,
+    r: &FileReport,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) {
     match args.format {
         Format::Json => emit(out, &format!("{}\n", output::json_line(r))),
         Format::Github => {
@@ -309,7 +326,10 @@ fn render(args: &FixArgs, r: &FileReport, out: &mut dyn std::io::Write, err: &mu
             } else {
                 if !args.write {
                     if let (Some(a), Some(b)) = (&r.original, &r.fixed) {
-                        emit(out, &output::paint_diff(&output::unified_diff(&r.path, a, b)));
+                        emit(
+                            out,
+                            &output::paint_diff(&output::unified_diff(&r.path, a, b)),
+                        );
                     }
                 }
                 if !args.quiet {
@@ -344,7 +364,10 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
         eprintln!("nixfix: <stdin>: {e}");
         return EXIT_ERROR;
     }
-    let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("<stdin>"));
+    let name = args
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("<stdin>"));
     let kind = args
         .stdin_filename
         .as_deref()
@@ -382,7 +405,10 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
         }
         Format::Text => {
             // A filter: the fixed text, byte for byte, whatever the terminal.
-            let text = r.fixed.as_deref().unwrap_or_else(|| std::str::from_utf8(&bytes).unwrap_or_default());
+            let text = r
+                .fixed
+                .as_deref()
+                .unwrap_or_else(|| std::str::from_utf8(&bytes).unwrap_or_default());
             if let Err(e) = std::io::Write::write_all(&mut out, text.as_bytes()) {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
                     eprintln!("nixfix: <stdout>: {e}");

@@ -117,21 +117,30 @@ pub struct CommandSite<'a> {
     /// Where it is, for messages: `phases.install.cmds` (the line number
     /// says which item).
     pub location: String,
+    /// Whether it runs inside the Python provider's own virtualenv: after
+    /// the provider's install phase (`python -m venv --copies /opt/venv`,
+    /// with `/opt/venv/bin` first on PATH), which the config did not
+    /// replace. pip and ensurepip work there.
+    pub provider_venv: bool,
 }
 
 /// Every command string of the config: each phase's `cmds`/`commands`,
 /// `start.cmd`, and Railway's `build.buildCommand`.
 pub fn command_sites<'a>(kind: Kind, root: &'a Node) -> Vec<CommandSite<'a>> {
     let mut out = Vec::new();
-    if let Some(plan) = plan(kind, root).and_then(Node::as_map) {
+    let plan_map = plan(kind, root).and_then(Node::as_map);
+    let venv_after_install = !plan_map.is_some_and(replaces_install);
+    if let Some(plan) = plan_map {
         if let Some(phases) = plan.get_map("phases") {
             for ph in &phases.entries {
                 let Some(pm) = ph.value.as_map() else {
                     continue;
                 };
+                let early = ph.key == "setup" || ph.key == "install";
                 for key in ["cmds", "commands"] {
                     if let Some(v) = pm.get(key) {
-                        push_strings(&mut out, v, &format!("phases.{}.{key}", ph.key));
+                        let loc = format!("phases.{}.{key}", ph.key);
+                        push_strings(&mut out, v, &loc, venv_after_install && !early);
                     }
                 }
             }
@@ -139,24 +148,43 @@ pub fn command_sites<'a>(kind: Kind, root: &'a Node) -> Vec<CommandSite<'a>> {
         if let Some(start) = plan.get_map("start")
             && let Some(v) = start.get("cmd")
         {
-            push_strings(&mut out, v, "start.cmd");
+            push_strings(&mut out, v, "start.cmd", venv_after_install);
         }
     }
     if kind.is_railway()
         && let Some(build) = root.as_map().and_then(|m| m.get_map("build"))
         && let Some(v) = build.get("buildCommand")
     {
-        push_strings(&mut out, v, "build.buildCommand");
+        push_strings(&mut out, v, "build.buildCommand", venv_after_install);
     }
     out
 }
 
-fn push_strings<'a>(out: &mut Vec<CommandSite<'a>>, v: &'a Node, loc: &str) {
+/// Whether the plan replaces the provider's install commands (a `cmds`
+/// list without `"..."`), which is what creates the provider's virtualenv.
+pub fn replaces_install(plan: &Map) -> bool {
+    let Some(install) = plan.get_map("phases").and_then(|p| p.get_map("install")) else {
+        return false;
+    };
+    let Some(e) = install.get_any(&["cmds", "commands"]) else {
+        return false;
+    };
+    match &e.value.kind {
+        NodeKind::Array(a) => !a.items.iter().any(|i| {
+            i.as_str()
+                .is_some_and(|s| s.value == "..." || s.value == "@auto")
+        }),
+        _ => true,
+    }
+}
+
+fn push_strings<'a>(out: &mut Vec<CommandSite<'a>>, v: &'a Node, loc: &str, provider_venv: bool) {
     match &v.kind {
         NodeKind::Str(s) if s.value != "..." => out.push(CommandSite {
             node: v,
             array: None,
             location: loc.to_string(),
+            provider_venv,
         }),
         NodeKind::Array(a) => {
             for (i, item) in a.items.iter().enumerate() {
@@ -168,6 +196,7 @@ fn push_strings<'a>(out: &mut Vec<CommandSite<'a>>, v: &'a Node, loc: &str) {
                         node: item,
                         array: Some((v, i)),
                         location: loc.to_string(),
+                        provider_venv,
                     });
                 }
             }

@@ -109,7 +109,9 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
             .filter_entry(|e| {
                 !(e.depth() > 0
                     && e.file_type().is_some_and(|t| t.is_dir())
-                    && e.file_name().to_str().is_some_and(|n| SKIP_DIRS.contains(&n)))
+                    && e.file_name()
+                        .to_str()
+                        .is_some_and(|n| SKIP_DIRS.contains(&n)))
             });
         b.build_parallel().run(|| {
             let shared = &shared;
@@ -118,8 +120,13 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
             Box::new(move |entry| {
                 match entry {
                     Ok(e) => {
-                        let is_file_like = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
-                        let name_ok = e.file_name().to_str().and_then(Kind::from_file_name).is_some();
+                        let is_file_like =
+                            e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                        let name_ok = e
+                            .file_name()
+                            .to_str()
+                            .and_then(Kind::from_file_name)
+                            .is_some();
                         if is_file_like && name_ok && e.depth() > 0 {
                             shared.lock().expect("not poisoned").push(Candidate {
                                 path: e.into_path(),
@@ -128,7 +135,10 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
                             });
                         }
                     }
-                    Err(err) => walk_errors.lock().expect("not poisoned").push(err.to_string()),
+                    Err(err) => walk_errors
+                        .lock()
+                        .expect("not poisoned")
+                        .push(err.to_string()),
                 }
                 ignore::WalkState::Continue
             })
@@ -163,7 +173,13 @@ pub struct RunOptions {
 }
 
 /// Fix text read from somewhere (a file or stdin).
-pub fn fix_bytes(path: &Path, bytes: &[u8], kind: Option<Kind>, env: &Environment, opts: &RunOptions) -> FileReport {
+pub fn fix_bytes(
+    path: &Path,
+    bytes: &[u8],
+    kind: Option<Kind>,
+    env: &Environment,
+    opts: &RunOptions,
+) -> FileReport {
     let text = match crate::document::decode(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -179,7 +195,11 @@ pub fn fix_bytes(path: &Path, bytes: &[u8], kind: Option<Kind>, env: &Environmen
             FileReport {
                 path: path.to_path_buf(),
                 kind: Some(kind),
-                status: if changed { Status::Fixed } else { Status::Unchanged },
+                status: if changed {
+                    Status::Fixed
+                } else {
+                    Status::Unchanged
+                },
                 findings: out.findings,
                 error: None,
                 error_position: None,
@@ -203,18 +223,31 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     let name_kind = if c.explicit {
         None
     } else {
-        path.file_name().and_then(|n| n.to_str()).and_then(Kind::from_file_name)
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(Kind::from_file_name)
     };
     if path.is_symlink() {
-        match (std::fs::canonicalize(path), c.root.as_ref().map(std::fs::canonicalize)) {
+        match (
+            std::fs::canonicalize(path),
+            c.root.as_ref().map(std::fs::canonicalize),
+        ) {
             (Err(e), _) => {
-                return FileReport::error(path, name_kind, format!("broken or looping symlink: {}", io_message(&e)));
+                return FileReport::error(
+                    path,
+                    name_kind,
+                    format!("broken or looping symlink: {}", io_message(&e)),
+                );
             }
             (Ok(target), Some(Ok(root))) if !target.starts_with(&root) => {
                 return FileReport::error(
                     path,
                     name_kind,
-                    format!("symlink to {} outside {}; not followed", target.display(), root.display()),
+                    format!(
+                        "symlink to {} outside {}; not followed",
+                        target.display(),
+                        root.display()
+                    ),
                 );
             }
             _ => {}
@@ -242,7 +275,10 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
         Ok(b) => b,
         Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
     };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let env = Environment::from_dir(dir);
     let mut report = fix_bytes(path, &bytes, name_kind, &env, opts);
     if opts.write && report.status == Status::Fixed {
@@ -322,17 +358,35 @@ mod tests {
     fn discover_skips_ignored_and_vendored() {
         let d = tempfile::tempdir().unwrap();
         let root = d.path();
-        for p in ["a/nixpacks.toml", "b/railway.json", "node_modules/x/nixpacks.toml", "ig/nixpacks.toml", "c/other.toml"] {
+        for p in [
+            "a/nixpacks.toml",
+            "b/railway.json",
+            "node_modules/x/nixpacks.toml",
+            "ig/nixpacks.toml",
+            "c/other.toml",
+        ] {
             let f = root.join(p);
             std::fs::create_dir_all(f.parent().unwrap()).unwrap();
             std::fs::write(f, "").unwrap();
         }
         std::fs::write(root.join(".gitignore"), "ig/\n").unwrap();
-        let (found, errors) = discover(&[root.to_path_buf()], &WalkOptions { jobs: 2, ..Default::default() });
+        let (found, errors) = discover(
+            &[root.to_path_buf()],
+            &WalkOptions {
+                jobs: 2,
+                ..Default::default()
+            },
+        );
         assert!(errors.is_empty());
         let names: Vec<String> = found
             .iter()
-            .map(|c| c.path.strip_prefix(root).unwrap().to_string_lossy().into_owned())
+            .map(|c| {
+                c.path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(names, vec!["a/nixpacks.toml", "b/railway.json"]);
     }

@@ -126,7 +126,9 @@ pub fn github_lines(r: &FileReport) -> Vec<String> {
 }
 
 fn gh_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn gh_prop(s: &str) -> String {
@@ -203,7 +205,8 @@ impl Summary {
 
     /// `2 files fixed, 1 warning, 1 error (14 files checked) in 0.21 s`.
     pub fn line(&self, wrote: bool) -> String {
-        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut parts = vec![if wrote {
             format!("{} fixed", plural(self.fixed, "file", "files"))
         } else {
@@ -236,7 +239,10 @@ mod tests {
     #[test]
     fn diff_headers_and_no_newline_marker() {
         let d = unified_diff(Path::new("./svc/nixpacks.toml"), "a\nb", "a\nc");
-        assert!(d.starts_with("--- a/svc/nixpacks.toml\n+++ b/svc/nixpacks.toml\n"), "{d}");
+        assert!(
+            d.starts_with("--- a/svc/nixpacks.toml\n+++ b/svc/nixpacks.toml\n"),
+            "{d}"
+        );
         assert!(d.contains("\\ No newline at end of file"), "{d}");
         assert_eq!(unified_diff(Path::new("x"), "same", "same"), "");
     }

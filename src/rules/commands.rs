@@ -56,7 +56,7 @@ pub fn rewrite_commands(
                 continue;
             }
         };
-        let mut in_venv = false;
+        let mut in_venv = site.provider_venv;
         let mut messages = Vec::new();
         let rw = shell::rewrite(&script, |c| {
             let args = c.arguments();

@@ -272,7 +272,7 @@ fn pip_usage(cx: &Context) -> Option<Usage> {
         let Ok(script) = shell::parse(&s.value) else {
             continue;
         };
-        let mut in_venv = false;
+        let mut in_venv = site.provider_venv;
         for list in &script.lists {
             for p in &list.pipelines {
                 for c in &p.commands {

@@ -198,6 +198,17 @@ fn check_map(
             ));
             continue;
         }
+        if prefix == "phases.start." && real == "cmds" {
+            out.push(Finding::warning(
+                code,
+                e.key_span.start,
+                format!(
+                    "`{prefix}{}` is ignored by Nixpacks; `[phases.start]` is a build phase named start, not the start command: move it to `[start] cmd` by hand",
+                    e.key
+                ),
+            ));
+            continue;
+        }
         claimed.push(real);
         let mut edits = vec![cx.syntax().rename_key(cx.text, e, real)];
         let mut note = String::new();
