@@ -155,10 +155,14 @@ mod tests {
 
     #[test]
     fn start_cmd_and_escapes() {
-        let t = "[start]\ncmd = \"python -m ensurepip && python \\\"app.py\\\"\"\n";
+        // The install phase is replaced, so no provider virtualenv exists at start.
+        let t = "[phases.install]\ncmds = []\n[start]\ncmd = \"python -m ensurepip && python \\\"app.py\\\"\"\n";
         assert_eq!(
             fix("NF001", t),
-            "[start]\ncmd = \"python \\\"app.py\\\"\"\n"
+            "[phases.install]\ncmds = []\n[start]\ncmd = \"python \\\"app.py\\\"\"\n"
         );
+        // Otherwise start runs in the provider's virtualenv, where ensurepip works.
+        let t = "[start]\ncmd = \"python -m ensurepip && python app.py\"\n";
+        assert_eq!(fix("NF001", t), t);
     }
 }
