@@ -90,13 +90,17 @@ pub fn fix_text(
         let mut warnings = Vec::new();
         for rule in &active {
             let found = {
+                let suppressions = crate::suppress::Suppressions::scan(&cur);
                 let cx = Context {
                     text: &cur,
                     doc: &doc,
                     kind,
                     env,
+                    suppressions: &suppressions,
                 };
-                rule.check(&cx)
+                let mut found = rule.check(&cx);
+                found.retain(|f| !cx.suppressed(f.code, f.offset));
+                found
             };
             let (fixes, warns): (Vec<Finding>, Vec<Finding>) =
                 found.into_iter().partition(|f| f.fixed);
@@ -196,6 +200,16 @@ mod tests {
         .unwrap();
         assert_eq!(again.output, out.output);
         assert!(again.findings.is_empty());
+    }
+
+    #[test]
+    fn suppression_comments_hold_back_a_fix() {
+        let t = "[phases.setup]\nnixPkgs = ['python311'] # nixfix: ignore[NF003]\n[phases.install]\ncmds = [\n  'python3.11 -m pip install -U pip', # nixfix: ignore[NF002]\n  'python3.11 -m ensurepip',\n]\n";
+        let out = fix_text(t, Kind::NixpacksToml, &Environment::default(), &Options::default()).unwrap();
+        assert_eq!(out.output, t.replace("  'python3.11 -m ensurepip',\n", ""));
+        let whole = format!("# nixfix: ignore\n{t}");
+        let out = fix_text(&whole, Kind::NixpacksToml, &Environment::default(), &Options::default()).unwrap();
+        assert_eq!(out.output, whole);
     }
 
     #[test]

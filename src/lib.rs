@@ -12,4 +12,5 @@ pub mod output;
 pub mod python;
 pub mod rules;
 pub mod shell;
+pub mod suppress;
 pub mod write;

@@ -43,6 +43,9 @@ pub fn rewrite_commands(
             continue;
         }
         let at = site.node.span.start;
+        if cx.suppressed(code, at) {
+            continue;
+        }
         let script = match shell::parse(value) {
             Ok(script) => script,
             Err(why) => {

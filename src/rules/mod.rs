@@ -91,6 +91,7 @@ pub struct Context<'a> {
     pub doc: &'a Document,
     pub kind: Kind,
     pub env: &'a Environment,
+    pub suppressions: &'a crate::suppress::Suppressions,
 }
 
 impl Context<'_> {
@@ -99,6 +100,10 @@ impl Context<'_> {
     }
     pub fn root(&self) -> &Node {
         &self.doc.root
+    }
+    /// Whether a suppression comment turns `code` off at `offset`.
+    pub fn suppressed(&self, code: &str, offset: usize) -> bool {
+        self.suppressions.covers(self.text, code, offset)
     }
     pub fn plan(&self) -> Option<&Node> {
         crate::config::plan(self.kind, &self.doc.root)
