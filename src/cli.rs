@@ -73,6 +73,18 @@ pub struct FixArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
 
+    /// Leave paths matching this glob alone (repeatable; also `exclude` in nixfix.toml).
+    #[arg(long, value_name = "GLOB", visible_alias = "ignore-path")]
+    pub exclude: Vec<String>,
+
+    /// Use this settings file instead of looking for nixfix.toml / .nixfix.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore settings files.
+    #[arg(long)]
+    pub isolated: bool,
+
     /// Read the paths to fix from FILE, one per line (`-` for standard input).
     #[arg(long, value_name = "FILE")]
     pub files_from: Option<PathBuf>,
@@ -219,8 +231,39 @@ fn chosen_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn
         .collect())
 }
 
-fn fix(args: FixArgs) -> u8 {
+fn fix(mut args: FixArgs) -> u8 {
     let started = Instant::now();
+    let settings_path = if args.isolated {
+        None
+    } else {
+        args.config
+            .clone()
+            .or_else(|| crate::settings::find(Path::new(".")))
+    };
+    if let Some(p) = &settings_path {
+        match crate::settings::load(p) {
+            Ok(s) => {
+                if args.select.is_empty() {
+                    args.select = s.select.unwrap_or_default();
+                }
+                if args.ignore.is_empty() {
+                    args.ignore = s.ignore.unwrap_or_default();
+                }
+                args.exclude.extend(s.exclude);
+            }
+            Err(e) => {
+                eprintln!("nixfix: {}: {e}", p.display());
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let exclude = match crate::settings::exclude_set(&args.exclude) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("nixfix: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let rules = match chosen_rules(&args.select, &args.ignore) {
         Ok(r) => r,
         Err(e) => {
@@ -252,7 +295,7 @@ fn fix(args: FixArgs) -> u8 {
         }
         return fix_stdin(&args, rules);
     }
-    let (candidates, missing) = driver::discover(
+    let (mut candidates, missing) = driver::discover(
         &paths,
         &WalkOptions {
             no_ignore: args.no_ignore,
@@ -260,6 +303,14 @@ fn fix(args: FixArgs) -> u8 {
             jobs,
         },
     );
+    if !exclude.is_empty() {
+        candidates.retain(|c| {
+            let rel = c.root.as_ref().and_then(|r| c.path.strip_prefix(r).ok());
+            c.explicit
+                || !(exclude.is_match(output::display_path(&c.path))
+                    || rel.is_some_and(|r| exclude.is_match(output::display_path(r))))
+        });
+    }
     let opts = RunOptions {
         engine: Options { rules },
         write: args.write,

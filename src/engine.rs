@@ -205,10 +205,22 @@ mod tests {
     #[test]
     fn suppression_comments_hold_back_a_fix() {
         let t = "[phases.setup]\nnixPkgs = ['python311'] # nixfix: ignore[NF003]\n[phases.install]\ncmds = [\n  'python3.11 -m pip install -U pip', # nixfix: ignore[NF002]\n  'python3.11 -m ensurepip',\n]\n";
-        let out = fix_text(t, Kind::NixpacksToml, &Environment::default(), &Options::default()).unwrap();
+        let out = fix_text(
+            t,
+            Kind::NixpacksToml,
+            &Environment::default(),
+            &Options::default(),
+        )
+        .unwrap();
         assert_eq!(out.output, t.replace("  'python3.11 -m ensurepip',\n", ""));
         let whole = format!("# nixfix: ignore\n{t}");
-        let out = fix_text(&whole, Kind::NixpacksToml, &Environment::default(), &Options::default()).unwrap();
+        let out = fix_text(
+            &whole,
+            Kind::NixpacksToml,
+            &Environment::default(),
+            &Options::default(),
+        )
+        .unwrap();
         assert_eq!(out.output, whole);
     }
 

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod output;
 pub mod python;
 pub mod rules;
+pub mod settings;
 pub mod shell;
 pub mod suppress;
 pub mod write;

@@ -15,7 +15,9 @@ impl Codes {
     fn covers(&self, code: &str) -> bool {
         match self {
             Codes::All => true,
-            Codes::Some(v) => v.iter().any(|c| c.eq_ignore_ascii_case(code) || matches_name(c, code)),
+            Codes::Some(v) => v
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(code) || matches_name(c, code)),
         }
     }
 }
@@ -63,9 +65,15 @@ impl Suppressions {
             if !trimmed.is_empty() && !is_comment_line {
                 header = false;
             }
-            let Some(pos) = line.find("nixfix:") else { continue };
-            let Some(hash) = line[..pos].rfind('#') else { continue };
-            let Some(codes) = directive(&line[hash..]) else { continue };
+            let Some(pos) = line.find("nixfix:") else {
+                continue;
+            };
+            let Some(hash) = line[..pos].rfind('#') else {
+                continue;
+            };
+            let Some(codes) = directive(&line[hash..]) else {
+                continue;
+            };
             if header && is_comment_line {
                 s.file = Some(codes);
             } else {
@@ -83,7 +91,10 @@ impl Suppressions {
         if self.lines.is_empty() {
             return false;
         }
-        let line = text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count();
+        let line = text.as_bytes()[..offset.min(text.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         self.lines.get(&line).is_some_and(|c| c.covers(code))
     }
 }
