@@ -179,7 +179,9 @@ fn check_invariants(f: &Fixture, r: &FileReport) -> Vec<String> {
         bad.push("the text changed but no finding is a fix".into());
     }
     if !changed && fixes > 0 {
-        bad.push(format!("{fixes} findings are fixes but the text is unchanged"));
+        bad.push(format!(
+            "{fixes} findings are fixes but the text is unchanged"
+        ));
     }
     if let Some(fixed) = &r.fixed {
         if r.original.as_deref() != Some(original.as_str()) {
@@ -311,9 +313,11 @@ fn fixture_snapshots() {
 fn enough_fixtures_and_known_bugs_exist() {
     let all = fixtures();
     assert!(all.len() >= 40, "only {} fixtures", all.len());
-    for (name, why) in KNOWN_BUGS.iter().map(|(n, w)| (*n, *w)).chain(
-        CLEAN.iter().map(|n| (*n, "")),
-    ) {
+    for (name, why) in KNOWN_BUGS
+        .iter()
+        .map(|(n, w)| (*n, *w))
+        .chain(CLEAN.iter().map(|n| (*n, "")))
+    {
         assert!(
             all.iter().any(|f| f.name == name),
             "KNOWN_BUGS / CLEAN names a missing fixture: {name} {why}"

@@ -149,6 +149,35 @@ pub fn rewrite_commands(
     findings
 }
 
+/// Call `f` for every simple command of every command string the shell
+/// layer can parse, with its site, arguments, and whether it runs in a
+/// virtualenv (the provider's, or one activated earlier in the string).
+pub fn for_each_command<'a>(
+    cx: &'a Context,
+    mut f: impl FnMut(&crate::config::CommandSite<'a>, &SimpleCommand, &[&str], bool),
+) {
+    for site in command_sites(cx.kind, cx.root()) {
+        let Some(s) = site.node.as_str() else {
+            continue;
+        };
+        let Ok(script) = shell::parse(&s.value) else {
+            continue;
+        };
+        let mut in_venv = site.provider_venv;
+        for list in &script.lists {
+            for p in &list.pipelines {
+                for c in &p.commands {
+                    let args = c.arguments();
+                    f(&site, c, &args, in_venv);
+                    if activates_venv(c) {
+                        in_venv = true;
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn location_of(cx: &Context, array: &Node, idx: usize) -> String {
     command_sites(cx.kind, cx.root())
         .into_iter()

@@ -9,6 +9,9 @@ mod nf001_ensurepip;
 mod nf002_pip_self_upgrade;
 mod nf003_missing_nix_pip;
 mod nf004_ignored_key;
+mod nf005_python_version_mismatch;
+mod nf007_break_system_packages;
+mod nf008_unknown_key;
 
 use crate::config::{Environment, Kind};
 use crate::document::{Document, Node, Syntax};
@@ -22,6 +25,9 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &nf003_missing_nix_pip::MissingNixPip,
     &nf001_ensurepip::Ensurepip,
     &nf002_pip_self_upgrade::PipSelfUpgrade,
+    &nf005_python_version_mismatch::PythonVersionMismatch,
+    &nf007_break_system_packages::BreakSystemPackages,
+    &nf008_unknown_key::UnknownKey,
 ];
 
 /// Whether a rule rewrites the file or only reports.

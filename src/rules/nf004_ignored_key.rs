@@ -41,8 +41,10 @@ pub const TOP_KEYS: KeyTable = &[
 ];
 
 /// Misspellings that are not just case or separators.
-const PHASE_EXTRA: &[(&str, &str)] = &[("cmd", "cmds"), ("command", "cmds"), ("script", "cmds")];
-const START_EXTRA: &[(&str, &str)] = &[("cmds", "cmd"), ("command", "cmd"), ("commands", "cmd")];
+pub const PHASE_EXTRA: &[(&str, &str)] =
+    &[("cmd", "cmds"), ("command", "cmds"), ("script", "cmds")];
+pub const START_EXTRA: &[(&str, &str)] =
+    &[("cmds", "cmd"), ("command", "cmd"), ("commands", "cmd")];
 
 fn normalize(k: &str) -> String {
     k.chars()

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Turn the benchmark's raw results into one table (stdout and markdown).
+
+Usage: report.py DIR OUT.md
+
+Reads from DIR (all written by benches/run.sh):
+  hyperfine.json  the main hyperfine run (commands named with -n, see KEYS)
+  stdin.json      the stdin-latency hyperfine run
+  rss.tsv         label <TAB> peak RSS in KiB <TAB> exit code (from /usr/bin/time -v)
+  meta.env        key=value lines describing the run
+"""
+import json
+import os
+import sys
+
+# hyperfine -n names used by run.sh, in table order.
+WALK = "walk floor: rg --files -g nixpacks.toml"
+CHECK = "nixfix --check"
+DRY = "nixfix (dry-run diff)"
+WRITE = "nixfix --write (fresh copy)"
+PEER = "peer: python3 peer_tomlkit.py"
+KEYS = [WALK, CHECK, DRY, WRITE, PEER]
+
+TARGETS = {
+    "check_vs_walk": 1.2,
+    "dry_vs_walk": 1.5,
+    "write_vs_walk": 1.5,
+    "stdin_ms": 2.0,
+    "rss_mib": 20.0,
+    "rss_growth": 0.20,
+    "peer_speedup": 20.0,
+}
+
+
+def load(path, default=None):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return default
+
+
+def fmt_time(mean, sd):
+    if mean < 1.0:
+        return f"{mean * 1e3:.1f} ms ± {sd * 1e3:.1f}"
+    return f"{mean:.3f} s ± {sd:.3f}"
+
+
+def fmt_rss(kib):
+    return "n/a" if kib is None else f"{kib / 1024:.1f} MiB"
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def main():
+    d, out_md = sys.argv[1], sys.argv[2]
+    meta = {}
+    for line in (load(os.path.join(d, "meta.env"), "") or "").splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            meta[k] = v
+    rss = {}
+    for line in (load(os.path.join(d, "rss.tsv"), "") or "").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[1].isdigit():
+            rss[parts[0]] = int(parts[1])
+
+    res = {}
+    hf = load(os.path.join(d, "hyperfine.json"))
+    if hf:
+        for r in json.loads(hf)["results"]:
+            res[r["command"]] = r
+    walk = res.get(WALK)
+    peer = res.get(PEER)
+
+    L = []
+    L.append(f"# nixfix benchmark{' (QUICK: not the reference workload)' if meta.get('quick') == '1' else ''}")
+    L.append("")
+    L.append(
+        f"- workload: `{meta.get('mono', '?')}`: {meta.get('services', '?')} services, filler "
+        f"{meta.get('filler', '?')} -> {meta.get('files', '?')} files, {meta.get('configs', '?')} configs, "
+        f"{meta.get('need_fix', '?')} need a fix"
+    )
+    L.append(
+        f"- nixfix `{meta.get('git', '?')}`; {meta.get('nproc', '?')} CPUs, {meta.get('kernel', '?')}; "
+        f"{meta.get('hyperfine', '?')}, {meta.get('rg', '?')}, {meta.get('python', '?')}, tomlkit {meta.get('tomlkit', 'n/a')}"
+    )
+    L.append(f"- date: {meta.get('date', '?')}; hyperfine --warmup 2 --min-runs {meta.get('runs', '?')} -N -i")
+    if meta.get("notes"):
+        for n in meta["notes"].split(" | "):
+            L.append(f"- note: {n}")
+    L.append("")
+    L.append("| command | mean ± σ | runs | × walk floor | peer ÷ this | peak RSS |")
+    L.append("|---|---|---:|---:|---:|---:|")
+    for k in KEYS:
+        r = res.get(k)
+        if r is None:
+            L.append(f"| {k} | skipped | | | | {fmt_rss(rss.get(k))} |")
+            continue
+        x_walk = f"{r['mean'] / walk['mean']:.2f}x" if walk else "n/a"
+        if peer and k not in (PEER, WALK):
+            x_peer = f"{peer['mean'] / r['mean']:.1f}x"
+        else:
+            x_peer = ""
+        L.append(
+            f"| `{k}` | {fmt_time(r['mean'], r['stddev'] or 0.0)} | {len(r['times'])} | {x_walk} | {x_peer} | {fmt_rss(rss.get(k))} |"
+        )
+
+    st = load(os.path.join(d, "stdin.json"))
+    stdin_mean = None
+    if st:
+        L.append("")
+        L.append(f"Stdin latency (one config, `{meta.get('one', '?')}`; hyperfine shell mode, shell spawn subtracted):")
+        L.append("")
+        L.append("| command | mean ± σ | min | runs |")
+        L.append("|---|---|---|---:|")
+        for r in json.loads(st)["results"]:
+            if r["command"].startswith("nixfix - <"):
+                stdin_mean = r["mean"] * 1e3
+            L.append(
+                f"| `{r['command']}` | {r['mean'] * 1e3:.2f} ms ± {(r['stddev'] or 0) * 1e3:.2f} | {r['min'] * 1e3:.2f} ms | {len(r['times'])} |"
+            )
+
+    small, big = meta.get("rss_small"), meta.get("rss_big")
+    L.append("")
+    L.append(
+        f"Peak RSS scaling (`/usr/bin/time -v`, max of {meta.get('rss_reps', '?')} runs; workloads with "
+        f"--filler {meta.get('rss_filler', '?')}: RSS flatness is about the number of configs, not ignored files):"
+    )
+    L.append("")
+    L.append("| workload | nixfix --check | nixfix (dry-run diff) |")
+    L.append("|---|---:|---:|")
+    for n in (small, meta.get("services"), big):
+        if not n:
+            continue
+        if n == meta.get("services"):
+            L.append(f"| {n} configs (main workload, filler {meta.get('filler')}) | {fmt_rss(rss.get(CHECK))} | {fmt_rss(rss.get(DRY))} |")
+        else:
+            L.append(f"| {n} configs | {fmt_rss(rss.get(f'check@{n}'))} | {fmt_rss(rss.get(f'dry@{n}'))} |")
+
+    # Targets.
+    def ratio(a, b):
+        return None if a is None or b is None else a["mean"] / b["mean"]
+
+    L.append("")
+    L.append("| target | measured | status |")
+    L.append("|---|---|---|")
+    for key, label, r in (
+        ("check_vs_walk", "`--check` within 1.2x of the walk floor", ratio(res.get(CHECK), walk)),
+        ("dry_vs_walk", "dry-run within 1.5x of the walk floor", ratio(res.get(DRY), walk)),
+        ("write_vs_walk", "`--write` within 1.5x of the walk floor", ratio(res.get(WRITE), walk)),
+    ):
+        L.append(f"| {label} | {'n/a' if r is None else f'{r:.2f}x'} | {verdict(None if r is None else r <= TARGETS[key])} |")
+    L.append(
+        f"| stdin < 2 ms | {'n/a' if stdin_mean is None else f'{stdin_mean:.2f} ms'} | "
+        f"{verdict(None if stdin_mean is None else stdin_mean < TARGETS['stdin_ms'])} |"
+    )
+    nix_rss = {k: v for k, v in rss.items() if k.startswith(("nixfix", "check@", "dry@"))}
+    if nix_rss:
+        worst_k = max(nix_rss, key=nix_rss.get)
+        worst = nix_rss[worst_k] / 1024
+        L.append(f"| RSS < 20 MiB (every nixfix run measured) | {worst:.1f} MiB max (`{worst_k}`) | {verdict(worst < TARGETS['rss_mib'])} |")
+    a, b = rss.get(f"check@{small}"), rss.get(f"check@{big}")
+    if a and b:
+        g = b / a - 1
+        L.append(f"| `--check` RSS flat within 20% ({small} -> {big} configs) | {fmt_rss(a)} -> {fmt_rss(b)} ({g:+.0%}) | {verdict(g <= TARGETS['rss_growth'])} |")
+    for k, label in ((CHECK, "`--check`"), (DRY, "dry-run (like for like: the peer prints a diff)")):
+        r = ratio(peer, res.get(k))
+        L.append(f"| >= 20x faster than the peer, {label} | {'n/a' if r is None else f'{r:.1f}x'} | {verdict(None if r is None else r >= TARGETS['peer_speedup'])} |")
+
+    text = "\n".join(L) + "\n"
+    with open(out_md, "w", encoding="utf-8") as f:
+        f.write(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Benchmark nixfix against the walk floor (ripgrep) and the tomlkit peer.
+#
+#   benches/run.sh [--services N] [--filler K] [--quick] [--runs R] [--no-peer]
+#
+# Not part of the test suite or CI. Everything generated lives under
+# $NIXFIX_BENCH_DIR (default /tmp/nixfix-bench), never in the repository.
+# See benches/README.md for what is measured and how to read the table.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCHES="$ROOT/benches"
+KIT=${NIXFIX_BENCH_KIT:-$ROOT/../shared/bench}
+OUT=${NIXFIX_BENCH_DIR:-/tmp/nixfix-bench}
+
+SERVICES=10000
+FILLER=20
+QUICK=0
+RUNS=10
+PEER=1
+services_given=0
+
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --services) SERVICES=$2; services_given=1; shift 2 ;;
+    --services=*) SERVICES=${1#*=}; services_given=1; shift ;;
+    --filler) FILLER=$2; shift 2 ;;
+    --filler=*) FILLER=${1#*=}; shift ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --runs=*) RUNS=${1#*=}; shift ;;
+    --quick) QUICK=1; shift ;;
+    --no-peer) PEER=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+if [ "$QUICK" = 1 ]; then
+  [ "$services_given" = 1 ] || SERVICES=1000
+  RUNS=5
+  MONO="$OUT/mono-quick"
+  RSS_SMALL=1000
+  RSS_BIG=10000
+else
+  MONO="$OUT/mono"
+  RSS_SMALL=1000
+  RSS_BIG=100000
+fi
+RSS_FILLER=0
+RSS_REPS=3
+W="$MONO-write"
+NOTES=()
+
+say() { printf '\n== %s\n' "$*" >&2; }
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+mkdir -p "$OUT"
+: > "$OUT/rss.tsv"
+rm -f "$OUT/hyperfine.json" "$OUT/stdin.json"
+
+# --- 1. tools and the release build ------------------------------------------
+for t in hyperfine rg python3 cargo; do
+  command -v "$t" >/dev/null || die "$t is required"
+done
+[ -f "$KIT/gen_monorepo.py" ] || die "benchmark kit not found at $KIT (set NIXFIX_BENCH_KIT)"
+
+say "cargo build --release"
+(cd "$ROOT" && cargo build --release)
+TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+NIXFIX="$TARGET_DIR/release/nixfix"
+[ -x "$NIXFIX" ] || die "no binary at $NIXFIX"
+
+TOMLKIT=n/a
+if [ "$PEER" = 1 ]; then
+  if ! python3 -c 'import tomlkit' 2>/dev/null; then
+    say "installing tomlkit for the peer (pip install --user tomlkit)"
+    python3 -m pip install --user --quiet tomlkit >&2 || true
+  fi
+  if TOMLKIT=$(python3 -c 'import tomlkit; print(tomlkit.__version__)' 2>/dev/null); then :; else
+    PEER=0; TOMLKIT=n/a
+    NOTES+=("python3 has no tomlkit and pip could not install it: the peer was skipped")
+  fi
+else
+  NOTES+=("--no-peer: the peer was skipped")
+fi
+
+TIME=/usr/bin/time
+if [ ! -x "$TIME" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "apt-get install -y time (for peak RSS)"
+    apt-get install -y -qq time >&2 || true
+  fi
+  [ -x "$TIME" ] || NOTES+=("/usr/bin/time missing: peak RSS not measured")
+fi
+
+# --- 2. workloads (regenerated only when missing or the parameters differ) ---
+ensure_workload() { # DIR SERVICES FILLER
+  local dir=$1 n=$2 k=$3 want
+  want="services=$n filler=$k seed=7 gen=$(sha1sum < "$KIT/gen_monorepo.py" | cut -c1-12)"
+  if [ -d "$dir" ] && [ -f "$dir.stamp" ] && [ "$(cat "$dir.stamp")" = "$want" ]; then
+    return
+  fi
+  say "generating $dir ($n services, filler $k)"
+  rm -rf "$dir" "$dir.stamp" "$dir.summary.json" "$dir.configs" "$dir.configs.sha1"
+  python3 "$KIT/gen_monorepo.py" "$dir" --services "$n" --filler "$k" > "$dir.summary.json"
+  # Configs relative to the root (the walk floor's answer), and their hashes,
+  # to restore the --write copy and to prove the pristine tree was not touched.
+  (cd "$dir" && rg --files -g nixpacks.toml --sort path) > "$dir.configs"
+  (cd "$dir" && xargs -d '\n' sha1sum < "$dir.configs") > "$dir.configs.sha1"
+  echo "$want" > "$dir.stamp" # last: an interrupted generation is redone
+}
+ensure_workload "$MONO" "$SERVICES" "$FILLER"
+summary() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]])' "$MONO.summary.json" "$1"; }
+
+# The --write copy: hard links to the pristine tree (see restore.py for why
+# that is safe with nixfix's write-then-rename), made fresh on every run.
+say "cp -al $MONO $W"
+rm -rf "$W"
+cp -al "$MONO" "$W"
+restore() { python3 "$BENCHES/restore.py" "$MONO" "$W" "$MONO.configs"; }
+
+# Pre-flight: --write fixes everything, restore brings it all back.
+say "pre-flight: --write on the copy, then restore"
+"$NIXFIX" --write -q "$W" >/dev/null 2>&1 || die "nixfix --write failed on $W"
+"$NIXFIX" --check -q "$W" >/dev/null 2>&1 || die "nixfix --check still finds fixes after --write"
+restore
+rc=0; "$NIXFIX" --check -q "$W" >/dev/null 2>&1 || rc=$?
+want=1; [ "$(summary need_fix)" = 0 ] && want=0
+[ "$rc" = "$want" ] || die "nixfix --check on the restored copy exited $rc, expected $want"
+(cd "$MONO" && sha1sum --quiet -c "$MONO.configs.sha1") || die "the pristine tree changed after --write on its hard-linked copy"
+
+# --- 3. the main hyperfine run ---------------------------------------------------
+q() { printf '%q' "$1"; }
+WALK="walk floor: rg --files -g nixpacks.toml"
+CHECK="nixfix --check"
+DRY="nixfix (dry-run diff)"
+WRITE="nixfix --write (fresh copy)"
+PEERN="peer: python3 peer_tomlkit.py"
+RESTORE="python3 $(q "$BENCHES/restore.py") $(q "$MONO") $(q "$W") $(q "$MONO.configs")"
+
+args=(-N --warmup 2 --min-runs "$RUNS" -i --style basic
+  --export-json "$OUT/hyperfine.json" --export-markdown "$OUT/hyperfine.md"
+  --prepare true -n "$WALK" "rg --files -g nixpacks.toml $(q "$MONO")"
+  --prepare true -n "$CHECK" "$(q "$NIXFIX") --check $(q "$MONO")"
+  --prepare true -n "$DRY" "$(q "$NIXFIX") $(q "$MONO")"
+  --prepare "$RESTORE" -n "$WRITE" "$(q "$NIXFIX") --write $(q "$W")")
+if [ "$PEER" = 1 ]; then
+  args+=(--prepare true -n "$PEERN" "python3 $(q "$KIT/peer_tomlkit.py") $(q "$MONO")")
+fi
+say "hyperfine (stdout and stderr of the commands go to /dev/null)"
+hyperfine "${args[@]}" >&2
+
+# --- 4. stdin latency --------------------------------------------------------------
+ONE_SRC=$(rg -l --sort path -g nixpacks.toml ensurepip "$MONO" | head -n 1 || true)
+[ -n "$ONE_SRC" ] || die "no config needing a fix in $MONO"
+mkdir -p "$OUT/one"
+cp "$ONE_SRC" "$OUT/one/nixpacks.toml"
+ONE="$OUT/one/nixpacks.toml"
+say "hyperfine: stdin latency"
+hyperfine --warmup 10 --min-runs 200 -i --style basic --export-json "$OUT/stdin.json" \
+  -n "nixfix - < one/nixpacks.toml" "$(q "$NIXFIX") - < $(q "$ONE")" \
+  -n "nixfix --check one/nixpacks.toml" "$(q "$NIXFIX") --check $(q "$ONE")" \
+  -n "nixfix --version (process floor)" "$(q "$NIXFIX") --version" >&2
+
+# --- 5. peak RSS -----------------------------------------------------------------
+rss() { # LABEL REPS CMD...
+  local label=$1 reps=$2 best=0 rc=0 kib i
+  shift 2
+  [ -x "$TIME" ] || return 0
+  for ((i = 0; i < reps; i++)); do
+    [ "$label" = "$WRITE" ] && restore
+    rc=0
+    "$TIME" -v -o "$OUT/time.txt" "$@" >/dev/null 2>&1 || rc=$?
+    kib=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/time.txt")
+    [ -n "$kib" ] && [ "$kib" -gt "$best" ] && best=$kib
+  done
+  printf '%s\t%s\t%s\n' "$label" "$best" "$rc" >> "$OUT/rss.tsv"
+}
+if [ -x "$TIME" ]; then
+  say "peak RSS"
+  rss "$WALK" "$RSS_REPS" rg --files -g nixpacks.toml "$MONO"
+  rss "$CHECK" "$RSS_REPS" "$NIXFIX" --check "$MONO"
+  rss "$DRY" "$RSS_REPS" "$NIXFIX" "$MONO"
+  rss "$WRITE" "$RSS_REPS" "$NIXFIX" --write "$W"
+  [ "$PEER" = 1 ] && rss "$PEERN" 1 python3 "$KIT/peer_tomlkit.py" "$MONO"
+  for n in "$RSS_SMALL" "$RSS_BIG"; do
+    ensure_workload "$OUT/rss-$n" "$n" "$RSS_FILLER"
+    rss "check@$n" "$RSS_REPS" "$NIXFIX" --check "$OUT/rss-$n"
+    rss "dry@$n" "$RSS_REPS" "$NIXFIX" "$OUT/rss-$n"
+  done
+fi
+restore
+
+# The pristine tree must be exactly as generated (the --write copy shares its inodes).
+(cd "$MONO" && sha1sum --quiet -c "$MONO.configs.sha1") || die "the pristine tree changed during the benchmark"
+
+# --- 6. the table ------------------------------------------------------------------
+GIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]; then
+  GIT="$GIT+uncommitted changes in src/"
+fi
+notes=""
+for n in "${NOTES[@]+"${NOTES[@]}"}"; do notes="${notes:+$notes | }$n"; done
+cat > "$OUT/meta.env" <<EOF
+quick=$QUICK
+mono=$MONO
+services=$SERVICES
+filler=$FILLER
+files=$(summary files)
+configs=$(summary configs)
+need_fix=$(summary need_fix)
+git=$GIT
+nproc=$(nproc)
+kernel=$(uname -sr)
+hyperfine=$(hyperfine --version)
+rg=$(rg --version | head -n 1)
+python=$(python3 --version 2>&1)
+tomlkit=$TOMLKIT
+date=$(date -u +%Y-%m-%dT%H:%MZ)
+runs=$RUNS
+one=$ONE_SRC
+rss_small=$RSS_SMALL
+rss_big=$RSS_BIG
+rss_filler=$RSS_FILLER
+rss_reps=$RSS_REPS
+notes=$notes
+EOF
+echo
+python3 "$BENCHES/report.py" "$OUT" "$OUT/results.md"
+echo
+echo "(written to $OUT/results.md; raw: $OUT/hyperfine.json, $OUT/stdin.json, $OUT/rss.tsv)"

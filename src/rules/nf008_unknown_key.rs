@@ -1,0 +1,117 @@
+//! NF008 unknown-key: keys Nixpacks does not know at all (not a misspelling NF004 can fix).
+
+use super::nf004_ignored_key::{
+    KeyTable, PHASE_EXTRA, PHASE_KEYS, START_EXTRA, START_KEYS, TOP_KEYS, intended,
+};
+use super::{Context, Finding, Rule, RuleKind};
+use crate::document::{Map, Node};
+
+pub struct UnknownKey;
+
+impl Rule for UnknownKey {
+    fn code(&self) -> &'static str {
+        "NF008"
+    }
+    fn name(&self) -> &'static str {
+        "unknown-key"
+    }
+    fn summary(&self) -> &'static str {
+        "warn about keys in the plan, a phase or [start] that Nixpacks does not know"
+    }
+    fn kind(&self) -> RuleKind {
+        RuleKind::Warning
+    }
+    fn explanation(&self) -> &'static str {
+        "\
+## What it reports
+A key at the top of the plan, in a phase or in `[start]` that Nixpacks does
+not read and that is not a misspelling of a key it reads (those are NF004's).
+Nixpacks ignores unknown keys without a word, so the setting has no effect.
+The message lists the keys that are read there.
+
+## Example
+```toml
+[phases.setup]
+packages = ['ffmpeg']   # NF008: not a phase key; did you mean nixPkgs or aptPkgs?
+```
+"
+    }
+    fn may_apply(&self, _text: &str) -> bool {
+        true
+    }
+    fn check(&self, cx: &Context) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let Some(plan) = cx.plan().and_then(Node::as_map) else {
+            return out;
+        };
+        check(plan, (TOP_KEYS, &[]), "", &["$schema"], &mut out);
+        if let Some(phases) = plan.get_map("phases") {
+            for ph in &phases.entries {
+                if let Some(m) = ph.value.as_map() {
+                    check(
+                        m,
+                        (PHASE_KEYS, PHASE_EXTRA),
+                        &format!("phases.{}.", ph.key),
+                        &[],
+                        &mut out,
+                    );
+                }
+            }
+        }
+        if let Some(start) = plan.get_map("start") {
+            check(start, (START_KEYS, START_EXTRA), "start.", &[], &mut out);
+        }
+        out
+    }
+}
+
+/// Known keys, and the misspellings NF004 handles.
+type Keys = (KeyTable, &'static [(&'static str, &'static str)]);
+
+fn check(map: &Map, (known, extra): Keys, prefix: &str, also: &[&str], out: &mut Vec<Finding>) {
+    for e in &map.entries {
+        let k = e.key.as_str();
+        let is_known = known
+            .iter()
+            .any(|(real, aliases)| *real == k || aliases.contains(&k));
+        if is_known || also.contains(&k) || intended(k, known, extra).is_some() {
+            continue;
+        }
+        let names: Vec<&str> = known.iter().map(|(real, _)| *real).collect();
+        out.push(Finding::warning(
+            "NF008",
+            e.key_span.start,
+            format!(
+                "`{prefix}{k}` is not a Nixpacks key and is ignored; the keys read here are: {}",
+                names.join(", ")
+            ),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Kind;
+    use crate::rules::testing::fix_with;
+
+    fn notes(kind: Kind, t: &str) -> Vec<String> {
+        fix_with("NF008", kind, t, &Default::default()).1
+    }
+
+    #[test]
+    fn unknown_keys_are_reported() {
+        let n = notes(
+            Kind::NixpacksToml,
+            "[phases.setup]\npackages = ['x']\nnixPkgs = ['y']\n[start]\ncmd = 'a'\nport = 1\n",
+        );
+        assert_eq!(n.len(), 2, "{n:?}");
+        assert!(n[0].contains("phases.setup.packages") && n[0].contains("nixPkgs, nixLibs"));
+        assert!(n[1].contains("start.port"));
+    }
+
+    #[test]
+    fn known_keys_misspellings_and_schema_are_quiet() {
+        assert!(notes(Kind::NixpacksToml, "providers = []\n[phases.setup]\nnixpkgs = []\nnixPackages = []\n[phases.build]\ncmd = 'x'\n").is_empty());
+        assert!(notes(Kind::NixpacksJson, "{\"$schema\": \"x\", \"phases\": {}}").is_empty());
+    }
+}
