@@ -160,6 +160,69 @@ pub const TOKENS: &[&[u8]] = &[
     b"-1e9",
 ];
 
+/// Shell text put at the start of a string.
+pub const SHELL_PREFIXES: &[&str] = &[
+    "python -m ensurepip && ",
+    "python3.11 -m ensurepip --upgrade; ",
+    "python3 -m ensurepip || true && ",
+    "pip install -U pip && ",
+    "pip3 install --upgrade pip setuptools && ",
+    "python -m pip install --upgrade pip || echo skip; ",
+    "/opt/venv/bin/pip install -U pip && ",
+    ". /opt/venv/bin/activate && ",
+    "FOO=1 ",
+    "sudo ",
+    "echo x | ",
+    "if true; then ",
+    "$(python -m ensurepip) ",
+    "a && \\\n ",
+    "# c\n",
+    "\\\"",
+    "\\n",
+    "\\u0070ip install -U pip && ",
+];
+
+/// Shell text put at the end of a string.
+pub const SHELL_SUFFIXES: &[&str] = &[
+    " && python -m ensurepip",
+    " && pip install --upgrade pip",
+    " && pip install -U pip wheel",
+    "; python3 -m ensurepip --default-pip",
+    " || python -m ensurepip",
+    " || true",
+    " | tee log",
+    " # comment",
+    " 2>&1",
+    " &",
+    " &&",
+    "; fi",
+    "\\",
+    " pip",
+];
+
+/// Whole lines put at a line start.
+pub const LINES: &[&str] = &[
+    "[phases.setup]\n",
+    "[phases.install]\n",
+    "[phases.build]\n",
+    "[start]\n",
+    "nixPkgs = [\"python311\", \"pip\"]\n",
+    "nixpkgs = [\"...\", \"python39\"]\n",
+    "nix_pkgs = ['pip3']\n",
+    "cmds = [\"python -m ensurepip\", \"pip install -U pip\"]\n",
+    "cmd = \"pip install --upgrade pip && make\"\n",
+    "commands = ['''\npython -m ensurepip\n''']\n",
+    "phases.setup.nixPkgs = [\"pip\"]\n",
+    "phases.install.cmds = [\"python3.12 -m pip install -U pip\"]\n",
+    "\"nixPkgs\": [\"pip\"],\n",
+    "\"cmds\": [\"python -m ensurepip\"],\n",
+    "\"cmd\": \"pip install -U pip\",\n",
+    "\"phases\": {\"setup\": {}},\n",
+    "# a comment\n",
+    "\n",
+    "[variables]\nNIXPACKS_PYTHON_VERSION = \"3.12\"\n",
+];
+
 /// Built-in seeds, so the fuzzer has something to chew on without the
 /// fixtures or the corpus.
 pub const SNIPPETS: &[&str] = &[
@@ -247,7 +310,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 pub fn mutate_once(rng: &mut Rng, buf: &mut Vec<u8>, seeds: &[Vec<u8>]) {
     let len = buf.len();
     let pos = |rng: &mut Rng| if len == 0 { 0 } else { rng.below(len + 1) };
-    match rng.below(14) {
+    match rng.below(18) {
         0 if len > 0 => {
             let i = rng.below(len);
             buf[i] ^= 1 << rng.below(8);
@@ -264,7 +327,8 @@ pub fn mutate_once(rng: &mut Rng, buf: &mut Vec<u8>, seeds: &[Vec<u8>]) {
         }
         6 if len > 0 => {
             let a = rng.below(len);
-            let n = 1 + rng.below((len - a).min(if rng.chance(4) { 64 } else { 8 }));
+            let max = if rng.chance(4) { 64 } else { 8 };
+            let n = 1 + rng.below((len - a).min(max));
             buf.drain(a..a + n);
         }
         7 if len > 0 => {
@@ -341,11 +405,47 @@ pub fn mutate_once(rng: &mut Rng, buf: &mut Vec<u8>, seeds: &[Vec<u8>]) {
                 buf.splice(j..j, line);
             }
         }
+        13..=15 => {
+            // Shell text inside a string: after an opening quote or before
+            // a closing one, so the file usually stays valid.
+            let quotes: Vec<usize> = buf
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'"' || **b == b'\'')
+                .map(|(i, _)| i)
+                .collect();
+            if quotes.is_empty() {
+                return;
+            }
+            let q = *rng.pick(&quotes);
+            let (at, bit) = if rng.chance(2) {
+                (q + 1, *rng.pick(SHELL_PREFIXES))
+            } else {
+                (q, *rng.pick(SHELL_SUFFIXES))
+            };
+            buf.splice(at..at, bit.bytes());
+        }
+        16 => {
+            // A whole line at a line start.
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(
+                    buf.iter()
+                        .enumerate()
+                        .filter(|(_, b)| **b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect();
+            let at = *rng.pick(&starts);
+            let line = rng.pick(LINES);
+            buf.splice(at..at, line.bytes());
+        }
         _ => {
             // Repeat a token a few times (deep nesting, long runs).
             let at = pos(rng);
-            let t = rng.pick(&[b"[".as_slice(), b"{", b"\\", b"\"", b"&& ", b"a."]);
-            let n = 1 + rng.below(if rng.chance(8) { 200 } else { 8 });
+            const REPEATED: &[&[u8]] = &[b"[", b"{", b"\\", b"\"", b"&& ", b"a."];
+            let t = rng.pick(REPEATED);
+            let max = if rng.chance(8) { 200 } else { 8 };
+            let n = 1 + rng.below(max);
             let rep: Vec<u8> = t.repeat(n);
             buf.splice(at..at, rep);
         }

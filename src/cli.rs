@@ -14,6 +14,9 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_PENDING: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// Runs over this many configs show a progress bar on a terminal.
+const PROGRESS_MIN: usize = 2000;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "nixfix",
@@ -44,6 +47,13 @@ pub enum Command {
     },
     /// List every rule.
     Rules,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on standard output.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -154,6 +164,21 @@ pub fn run() -> u8 {
     match cli.command {
         Some(Command::Rule { code }) => explain(&code),
         Some(Command::Rules) => list_rules(),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "nixfix", &mut std::io::stdout());
+            EXIT_CLEAN
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_CLEAN,
+                Err(e) => {
+                    eprintln!("nixfix: {e}");
+                    EXIT_ERROR
+                }
+            }
+        }
         None => fix(cli.fix),
     }
 }
@@ -319,9 +344,24 @@ fn fix(mut args: FixArgs) -> u8 {
     let mut summary = Summary::default();
     let mut out = anstream::stdout().lock();
     let mut err = anstream::stderr().lock();
+    // A progress bar on long runs, only when a person is watching stderr.
+    let progress = (stderr_is_terminal() && !args.quiet && candidates.len() >= PROGRESS_MIN)
+        .then(|| {
+            let pb = indicatif::ProgressBar::new(candidates.len() as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} configs {elapsed}") {
+                pb.set_style(style);
+            }
+            pb
+        });
     let mut report = |r: FileReport| {
         summary.add(&r);
-        render(&args, &r, &mut out, &mut err);
+        match &progress {
+            Some(pb) => {
+                pb.suspend(|| render(&args, &r, &mut out, &mut err));
+                pb.inc(1);
+            }
+            None => render(&args, &r, &mut out, &mut err),
+        }
     };
     for r in missing {
         report(r);
@@ -332,6 +372,9 @@ fn fix(mut args: FixArgs) -> u8 {
         |c: &Candidate| driver::process(c, &opts),
         &mut report,
     );
+    if let Some(pb) = &progress {
+        pb.finish_and_clear();
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     if args.format == Format::Json {
         let line = serde_json::json!({ "summary": summary });
