@@ -484,8 +484,13 @@ fn to_crlf(b: &[u8]) -> Vec<u8> {
 }
 
 /// A seed with 1..=6 mutations (fewer more often).
-pub fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
-    let mut buf = rng.pick(seeds).clone();
+pub fn mutate(rng: &mut Rng, seeds: &[Vec<u8>], pippy: &[usize]) -> Vec<u8> {
+    // Half the time a seed that mentions pip, where the rules have work to do.
+    let mut buf = if pippy.is_empty() || rng.chance(2) {
+        rng.pick(seeds).clone()
+    } else {
+        seeds[*rng.pick(pippy)].clone()
+    };
     let mut n = 1;
     while n < 6 && rng.chance(2) {
         n += 1;
@@ -566,16 +571,17 @@ fn reference_parses(text: &str, kind: Kind) -> bool {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     match kind.format() {
         nixfix::document::Format::Toml => body.parse::<toml_edit::DocumentMut>().is_ok(),
-        nixfix::document::Format::Json => {
-            serde_json::from_str::<serde_json::Value>(body).is_ok()
-        }
+        nixfix::document::Format::Json => serde_json::from_str::<serde_json::Value>(body).is_ok(),
     }
 }
 
 /// Every `\n` is preceded by `\r` (and there is at least one).
 fn all_crlf(s: &str) -> bool {
     let b = s.as_bytes();
-    b.contains(&b'\n') && b.iter().enumerate().all(|(i, &c)| c != b'\n' || (i > 0 && b[i - 1] == b'\r'))
+    b.contains(&b'\n')
+        && b.iter()
+            .enumerate()
+            .all(|(i, &c)| c != b'\n' || (i > 0 && b[i - 1] == b'\r'))
 }
 
 /// Fix `input` as `kind` and check the properties of the result.
@@ -699,6 +705,9 @@ impl Drop for Watchdog {
 /// problems found; saves each problem's (minimised) input under /tmp.
 pub fn run(n: u64, seed: u64) -> Stats {
     let seeds = seeds();
+    let pippy: Vec<usize> = (0..seeds.len())
+        .filter(|&i| seeds[i].windows(3).any(|w| w == b"pip"))
+        .collect();
     let mut rng = Rng::new(seed);
     let mut stats = Stats::default();
     let mut seen_labels: Vec<String> = Vec::new();
@@ -715,7 +724,9 @@ pub fn run(n: u64, seed: u64) -> Stats {
                 while !dn.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(200));
                     let s = cs.load(Ordering::SeqCst);
-                    if s != u64::MAX && started.elapsed().as_millis() as u64 > s + HANG.as_millis() as u64 {
+                    if s != u64::MAX
+                        && started.elapsed().as_millis() as u64 > s + HANG.as_millis() as u64
+                    {
                         let input = ci.lock().map(|g| g.clone()).unwrap_or_default();
                         let path = format!("/tmp/nixfix-fuzz-hang-{seed}.bin");
                         let _ = std::fs::write(&path, &input);
@@ -730,12 +741,16 @@ pub fn run(n: u64, seed: u64) -> Stats {
         }
     };
     // Whole seeds first, when there are inputs enough to afford it.
-    let whole = if n >= 10 * seeds.len() as u64 { seeds.len() as u64 } else { 0 };
+    let whole = if n >= 10 * seeds.len() as u64 {
+        seeds.len() as u64
+    } else {
+        0
+    };
     for i in 0..n {
         let input = if i < whole {
             seeds[i as usize].clone()
         } else {
-            mutate(&mut rng, &seeds)
+            mutate(&mut rng, &seeds, &pippy)
         };
         if let Ok(mut g) = current_input.lock() {
             g.clone_from(&input);
@@ -751,7 +766,10 @@ pub fn run(n: u64, seed: u64) -> Stats {
             stats.slow += 1;
             let path = format!("/tmp/nixfix-fuzz-slow-{seed}-{i}.bin");
             let _ = std::fs::write(&path, &input);
-            let msg = format!("slow: input {i} took {dt:.3?} ({} bytes), saved to {path}", input.len());
+            let msg = format!(
+                "slow: input {i} took {dt:.3?} ({} bytes), saved to {path}",
+                input.len()
+            );
             eprintln!("{msg}");
             if stats.problems.len() < 50 {
                 stats.problems.push(msg);

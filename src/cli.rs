@@ -79,6 +79,10 @@ pub struct FixArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
 
+    /// Run these rules on top of the selected ones (e.g. the opt-in NF006).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+
     /// Do not run these rules (codes or names, comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
@@ -224,7 +228,11 @@ fn list_rules() -> u8 {
 }
 
 /// The rules chosen by --select / --ignore.
-fn chosen_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, String> {
+fn chosen_rules(
+    select: &[String],
+    extend: &[String],
+    ignore: &[String],
+) -> Result<Vec<&'static dyn Rule>, String> {
     let resolve = |names: &[String]| -> Result<Vec<&'static str>, String> {
         names
             .iter()
@@ -241,6 +249,7 @@ fn chosen_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn
             .collect()
     };
     let sel = resolve(select)?;
+    let ext = resolve(extend)?;
     let ign = resolve(ignore)?;
     Ok(REGISTRY
         .iter()
@@ -250,7 +259,8 @@ fn chosen_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn
                 r.default_enabled()
             } else {
                 sel.contains(&"ALL") || sel.contains(&r.code())
-            };
+            } || ext.contains(&r.code())
+                || ext.contains(&"ALL");
             selected && !ign.contains(&r.code()) && !ign.contains(&"ALL")
         })
         .collect())
@@ -274,6 +284,9 @@ fn fix(mut args: FixArgs) -> u8 {
                 if args.ignore.is_empty() {
                     args.ignore = s.ignore.unwrap_or_default();
                 }
+                if args.extend_select.is_empty() {
+                    args.extend_select = s.extend_select.unwrap_or_default();
+                }
                 args.exclude.extend(s.exclude);
             }
             Err(e) => {
@@ -289,7 +302,7 @@ fn fix(mut args: FixArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let rules = match chosen_rules(&args.select, &args.ignore) {
+    let rules = match chosen_rules(&args.select, &args.extend_select, &args.ignore) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("nixfix: {e}");
@@ -345,10 +358,12 @@ fn fix(mut args: FixArgs) -> u8 {
     let mut out = anstream::stdout().lock();
     let mut err = anstream::stderr().lock();
     // A progress bar on long runs, only when a person is watching stderr.
-    let progress = (stderr_is_terminal() && !args.quiet && candidates.len() >= PROGRESS_MIN)
-        .then(|| {
+    let progress =
+        (stderr_is_terminal() && !args.quiet && candidates.len() >= PROGRESS_MIN).then(|| {
             let pb = indicatif::ProgressBar::new(candidates.len() as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} configs {elapsed}") {
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} configs {elapsed}")
+            {
                 pb.set_style(style);
             }
             pb

@@ -4,6 +4,7 @@
 //!
 //! ```toml
 //! select = ["NF001", "NF002"]        # default: every rule that is on by default
+//! extend-select = ["NF006"]          # add opt-in rules to the selection
 //! ignore = ["NF004"]
 //! exclude = ["services/legacy/**"]  # paths never fixed (globs)
 //! ```
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Settings {
     pub select: Option<Vec<String>>,
+    pub extend_select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     #[serde(default)]
     pub exclude: Vec<String>,

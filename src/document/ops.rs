@@ -232,3 +232,33 @@ pub fn append_item(text: &str, node: &Node, literal: &str, comment: Option<char>
         }
     }
 }
+
+/// Edits inserting `literal` as the first item of the array `node`.
+pub fn prepend_item(text: &str, node: &Node, literal: &str) -> Vec<Edit> {
+    let Some(arr) = node.as_array() else {
+        return Vec::new();
+    };
+    let Some(first) = arr.items.first() else {
+        return append_item(text, node, literal, None);
+    };
+    let open = node.span.start;
+    let multiline = text[open..first.span.start].contains('\n');
+    if multiline {
+        let ls = line_start(text, first.span.start);
+        let indent = indent_of(text, first.span.start);
+        vec![Edit::insert(ls, format!("{indent}{literal},{}", eol(text)))]
+    } else {
+        let sep = match arr.items.get(1) {
+            Some(second) => {
+                let gap = &text[first.span.end..second.span.start];
+                if gap.contains(',') && !gap.contains('#') {
+                    gap.to_string()
+                } else {
+                    ", ".to_string()
+                }
+            }
+            None => ", ".to_string(),
+        };
+        vec![Edit::insert(first.span.start, format!("{literal}{sep}"))]
+    }
+}

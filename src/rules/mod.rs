@@ -10,6 +10,7 @@ mod nf002_pip_self_upgrade;
 mod nf003_missing_nix_pip;
 mod nf004_ignored_key;
 mod nf005_python_version_mismatch;
+mod nf006_venv_install;
 mod nf007_break_system_packages;
 mod nf008_unknown_key;
 
@@ -17,14 +18,17 @@ use crate::config::{Environment, Kind};
 use crate::document::{Document, Node, Syntax};
 use crate::edit::Edit;
 
-/// Every rule, in the order they run. Keys are renamed first (so the other
-/// rules see the real keys), pip is added while the commands that show it is
-/// needed are still there, then the failing commands go.
+/// Every rule, in the order they run (each sees the text the ones before it
+/// left). Keys are renamed first, so the others see the real keys; the
+/// opt-in virtualenv switch comes before the rules it makes unnecessary; the
+/// failing commands go before pip is added, so a pip nothing uses any more
+/// is not added; the warnings look at the result.
 pub static REGISTRY: &[&dyn Rule] = &[
     &nf004_ignored_key::IgnoredKey,
-    &nf003_missing_nix_pip::MissingNixPip,
+    &nf006_venv_install::VenvInstall,
     &nf001_ensurepip::Ensurepip,
     &nf002_pip_self_upgrade::PipSelfUpgrade,
+    &nf003_missing_nix_pip::MissingNixPip,
     &nf005_python_version_mismatch::PythonVersionMismatch,
     &nf007_break_system_packages::BreakSystemPackages,
     &nf008_unknown_key::UnknownKey,

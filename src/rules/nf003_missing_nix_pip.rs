@@ -5,8 +5,7 @@ use crate::config::{Pin, command_sites, plan_path, variables_pin};
 use crate::document::{Node, NodeKind};
 use crate::edit::Edit;
 use crate::python::{
-    activates_venv, ensurepip_invocation, is_nix_pip, nix_packages_python, nix_python_attr,
-    pip_for, pip_invocation,
+    activates_venv, is_nix_pip, nix_packages_python, nix_python_attr, pip_for, pip_invocation,
 };
 use crate::shell;
 
@@ -28,8 +27,8 @@ impl Rule for MissingNixPip {
     fn explanation(&self) -> &'static str {
         "\
 ## What it does
-When the build runs pip (or tried to get it with ensurepip) outside a
-virtualenv, makes sure `[phases.setup].nixPkgs` holds the Nix pip of the
+When the build runs pip outside a virtualenv (after NF001 and NF002 took
+out `ensurepip` and pip's self-upgrade, which need no pip of their own), makes sure `[phases.setup].nixPkgs` holds the Nix pip of the
 Python that will really run: `python311` -> `python311Packages.pip`,
 `python3` -> `python3Packages.pip`. A bare `\"pip\"` or `\"pip3\"` entry,
 which is not a Nix attribute (`undefined variable 'pip'`), is replaced by it.
@@ -290,9 +289,7 @@ fn pip_usage(cx: &Context) -> Option<Usage> {
                     {
                         versions.push(v);
                     }
-                    let inv = ensurepip_invocation(&args)
-                        .map(|i| (i, "ensurepip"))
-                        .or_else(|| pip_invocation(&args).map(|i| (i, "pip")));
+                    let inv = pip_invocation(&args).map(|i| (i, "pip"));
                     if let Some((inv, what)) = inv {
                         if !inv.venv && !in_venv && reason.is_none() {
                             reason = Some(format!(
