@@ -92,12 +92,12 @@ def main():
         for n in meta["notes"].split(" | "):
             L.append(f"- note: {n}")
     L.append("")
-    L.append("| command | mean ± σ | runs | × walk floor | peer ÷ this | peak RSS |")
-    L.append("|---|---|---:|---:|---:|---:|")
+    L.append("| command | mean ± σ | median | runs | × walk floor | peer ÷ this | peak RSS |")
+    L.append("|---|---|---:|---:|---:|---:|---:|")
     for k in KEYS:
         r = res.get(k)
         if r is None:
-            L.append(f"| {k} | skipped | | | | {fmt_rss(rss.get(k))} |")
+            L.append(f"| {k} | skipped | | | | | {fmt_rss(rss.get(k))} |")
             continue
         x_walk = f"{r['mean'] / walk['mean']:.2f}x" if walk else "n/a"
         if peer and k not in (PEER, WALK):
@@ -105,22 +105,25 @@ def main():
         else:
             x_peer = ""
         L.append(
-            f"| `{k}` | {fmt_time(r['mean'], r['stddev'] or 0.0)} | {len(r['times'])} | {x_walk} | {x_peer} | {fmt_rss(rss.get(k))} |"
+            f"| `{k}` | {fmt_time(r['mean'], r['stddev'] or 0.0)} | {fmt_time(r['median'], 0.0).split(' ±')[0]} "
+            f"| {len(r['times'])} | {x_walk} | {x_peer} | {fmt_rss(rss.get(k))} |"
         )
 
     st = load(os.path.join(d, "stdin.json"))
     stdin_mean = None
     if st:
         L.append("")
-        L.append(f"Stdin latency (one config, `{meta.get('one', '?')}`; hyperfine shell mode, shell spawn subtracted):")
+        L.append(f"Stdin latency (one config needing a fix, `{meta.get('one', '?')}`; benches/spawn_bench.py: "
+                 "direct posix_spawn, interleaved, process spawn included):")
         L.append("")
-        L.append("| command | mean ± σ | min | runs |")
-        L.append("|---|---|---|---:|")
+        L.append("| command | mean ± σ | median | min | runs |")
+        L.append("|---|---|---:|---:|---:|")
         for r in json.loads(st)["results"]:
             if r["command"].startswith("nixfix - <"):
                 stdin_mean = r["mean"] * 1e3
             L.append(
-                f"| `{r['command']}` | {r['mean'] * 1e3:.2f} ms ± {(r['stddev'] or 0) * 1e3:.2f} | {r['min'] * 1e3:.2f} ms | {len(r['times'])} |"
+                f"| `{r['command']}` | {r['mean'] * 1e3:.2f} ms ± {(r['stddev'] or 0) * 1e3:.2f} | "
+                f"{r['median'] * 1e3:.2f} ms | {r['min'] * 1e3:.2f} ms | {len(r['times'])} |"
             )
 
     small, big = meta.get("rss_small"), meta.get("rss_big")
@@ -132,10 +135,11 @@ def main():
     L.append("")
     L.append("| workload | nixfix --check | nixfix (dry-run diff) |")
     L.append("|---|---:|---:|")
-    for n in (small, meta.get("services"), big):
-        if not n:
-            continue
-        if n == meta.get("services"):
+    rows = [(small, False), (meta.get("services"), True), (big, False)]
+    rows = sorted({(int(n), main) for n, main in rows if n}, key=lambda x: (x[0], not x[1]))
+    for n, main in rows:
+        n = str(n)
+        if main:
             L.append(f"| {n} configs (main workload, filler {meta.get('filler')}) | {fmt_rss(rss.get(CHECK))} | {fmt_rss(rss.get(DRY))} |")
         else:
             L.append(f"| {n} configs | {fmt_rss(rss.get(f'check@{n}'))} | {fmt_rss(rss.get(f'dry@{n}'))} |")

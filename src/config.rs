@@ -214,70 +214,96 @@ pub struct Pin {
     pub source: String,
 }
 
-/// What the directory around a config says about the app.
-#[derive(Debug, Clone, Default)]
+/// What the directory around a config says about the app. Read lazily: most
+/// configs name their Python in `nixPkgs` and never need the files.
+#[derive(Debug, Default)]
 pub struct Environment {
-    /// The Python pinned by a file next to the config, as Nixpacks reads it.
-    pub file_pin: Option<Pin>,
+    dir: Option<std::path::PathBuf>,
+    pin: std::sync::OnceLock<Option<Pin>>,
 }
 
 impl Environment {
-    /// Read the pins Nixpacks' Python provider reads, from `dir`.
+    /// The environment of the app in `dir`.
     pub fn from_dir(dir: &Path) -> Environment {
-        let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
-        let pin = |attr: Option<String>, source: &str| {
-            attr.map(|attr| Pin {
-                attr,
-                source: source.to_string(),
-            })
-        };
-        let file_pin = read(".python-version")
-            .and_then(|t| {
+        Environment {
+            dir: Some(dir.to_path_buf()),
+            pin: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// An environment with a known pin (tests, stdin).
+    pub fn with_pin(pin: Option<Pin>) -> Environment {
+        let cell = std::sync::OnceLock::new();
+        let _ = cell.set(pin);
+        Environment {
+            dir: None,
+            pin: cell,
+        }
+    }
+
+    /// The Python pinned by a file next to the config, as Nixpacks' Python
+    /// provider reads it: `.python-version`, `runtime.txt`, `Pipfile`,
+    /// `.tool-versions`.
+    pub fn file_pin(&self) -> Option<Pin> {
+        self.pin
+            .get_or_init(|| self.dir.as_deref().and_then(read_pin))
+            .clone()
+    }
+}
+
+fn read_pin(dir: &Path) -> Option<Pin> {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+    let pin = |attr: Option<String>, source: &str| {
+        attr.map(|attr| Pin {
+            attr,
+            source: source.to_string(),
+        })
+    };
+    read(".python-version")
+        .and_then(|t| {
+            pin(
+                first_line(&t).and_then(crate::python::version_to_attr),
+                ".python-version",
+            )
+        })
+        .or_else(|| {
+            read("runtime.txt").and_then(|t| {
                 pin(
                     first_line(&t).and_then(crate::python::version_to_attr),
-                    ".python-version",
+                    "runtime.txt",
                 )
             })
-            .or_else(|| {
-                read("runtime.txt").and_then(|t| {
-                    pin(
-                        first_line(&t).and_then(crate::python::version_to_attr),
-                        "runtime.txt",
-                    )
-                })
+        })
+        .or_else(|| {
+            read("Pipfile").and_then(|t| {
+                let v = t.lines().find_map(|l| {
+                    let l = l.trim();
+                    let rest = l
+                        .strip_prefix("python_version")?
+                        .trim_start()
+                        .strip_prefix('=')?;
+                    Some(rest.trim().trim_matches(['"', '\'']).to_string())
+                });
+                pin(
+                    v.as_deref().and_then(crate::python::version_to_attr),
+                    "Pipfile",
+                )
             })
-            .or_else(|| {
-                read("Pipfile").and_then(|t| {
-                    let v = t.lines().find_map(|l| {
-                        let l = l.trim();
-                        let rest = l
-                            .strip_prefix("python_version")?
-                            .trim_start()
-                            .strip_prefix('=')?;
-                        Some(rest.trim().trim_matches(['"', '\'']).to_string())
-                    });
-                    pin(
-                        v.as_deref().and_then(crate::python::version_to_attr),
-                        "Pipfile",
-                    )
-                })
+        })
+        .or_else(|| {
+            read(".tool-versions").and_then(|t| {
+                let v = t.lines().find_map(|l| {
+                    let mut it = l.split_whitespace();
+                    (it.next() == Some("python"))
+                        .then(|| it.next().map(str::to_string))
+                        .flatten()
+                });
+                pin(
+                    v.as_deref().and_then(crate::python::version_to_attr),
+                    ".tool-versions",
+                )
             })
-            .or_else(|| {
-                read(".tool-versions").and_then(|t| {
-                    let v = t.lines().find_map(|l| {
-                        let mut it = l.split_whitespace();
-                        (it.next() == Some("python"))
-                            .then(|| it.next().map(str::to_string))
-                            .flatten()
-                    });
-                    pin(
-                        v.as_deref().and_then(crate::python::version_to_attr),
-                        ".tool-versions",
-                    )
-                })
-            });
-        Environment { file_pin }
-    }
+        })
 }
 
 fn first_line(t: &str) -> Option<&str> {
@@ -325,14 +351,14 @@ mod tests {
     #[test]
     fn pins_from_files() {
         let d = tempfile::tempdir().unwrap();
-        assert_eq!(Environment::from_dir(d.path()).file_pin, None);
+        assert_eq!(Environment::from_dir(d.path()).file_pin(), None);
         std::fs::write(d.path().join("runtime.txt"), "python-3.10.12\n").unwrap();
         assert_eq!(
-            Environment::from_dir(d.path()).file_pin.unwrap().attr,
+            Environment::from_dir(d.path()).file_pin().unwrap().attr,
             "python310"
         );
         std::fs::write(d.path().join(".python-version"), "3.12\n").unwrap();
-        let p = Environment::from_dir(d.path()).file_pin.unwrap();
+        let p = Environment::from_dir(d.path()).file_pin().unwrap();
         assert_eq!(
             (p.attr.as_str(), p.source.as_str()),
             ("python312", ".python-version")

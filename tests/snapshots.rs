@@ -357,6 +357,34 @@ fn enough_fixtures_and_known_bugs_exist() {
 }
 
 #[test]
+fn no_orphan_snapshots() {
+    // Every snapshot this file wrote belongs to a fixture that still runs.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+    let names: Vec<String> = fixtures()
+        .into_iter()
+        .map(|f| f.name)
+        .filter(|n| !is_known_bug(n))
+        .collect();
+    for e in std::fs::read_dir(&dir).expect("snapshots/ exists") {
+        let p = e.expect("readable entry").path();
+        let Some(stem) = p
+            .file_name()
+            .and_then(|n| n.to_str()?.strip_suffix(".snap"))
+        else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&p).expect("readable snapshot");
+        if text.contains("\nsource: tests/snapshots.rs\n") {
+            assert!(
+                names.iter().any(|n| n == stem),
+                "{} has no fixture (or its fixture is a known bug); delete it",
+                p.display()
+            );
+        }
+    }
+}
+
+#[test]
 fn no_snapshot_for_a_known_bug() {
     // A known bug's wrong output must not be committed as the reference.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");

@@ -141,7 +141,7 @@ nixPkgs = ['python311', 'python311Packages.pip']
                 format!("{}Packages is used in nixPkgs", from_sets[0]),
             )
         } else if let Some(Pin { attr, source }) =
-            plan_map.and_then(variables_pin).or(cx.env.file_pin.clone())
+            plan_map.and_then(variables_pin).or(cx.env.file_pin())
         {
             (attr, format!("{source} pins it"))
         } else if let Some(v) = usage.as_ref().and_then(|u| u.invoked.clone()) {
@@ -368,12 +368,10 @@ mod tests {
     #[test]
     fn python_choice_order() {
         let base = "[phases.install]\ncmds = [\"python3.11 -m pip install -r r.txt\"]\n";
-        let env = Environment {
-            file_pin: Some(Pin {
-                attr: "python310".into(),
-                source: ".python-version".into(),
-            }),
-        };
+        let env = Environment::with_pin(Some(Pin {
+            attr: "python310".into(),
+            source: ".python-version".into(),
+        }));
         let (out, _) = fix_with("NF003", Kind::NixpacksToml, base, &env);
         assert!(out.contains("python310Packages.pip"), "{out}");
         let t = format!("[variables]\nNIXPACKS_PYTHON_VERSION = \"3.12\"\n{base}");

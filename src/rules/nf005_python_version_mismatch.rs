@@ -77,7 +77,7 @@ cmds = ['python3.11 -m pip install -r requirements.txt']   # NF005: python310 is
             .collect();
         let (installed, source) = if listed.len() == 1 {
             (Some(listed[0].clone()), "listed in nixPkgs".to_string())
-        } else if let Some(pin) = plan.and_then(variables_pin).or(cx.env.file_pin.clone()) {
+        } else if let Some(pin) = plan.and_then(variables_pin).or(cx.env.file_pin()) {
             (Some(pin.attr), format!("pinned by {}", pin.source))
         } else {
             (None, String::new())

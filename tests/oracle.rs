@@ -1,0 +1,1140 @@
+//! The real Nixpacks as the judge of nixfix's fixes.
+//!
+//! For each case (fixtures written here, and every corpus config Nixpacks
+//! accepts before the fix), a temporary app directory is laid out with the
+//! config under its real name, a `requirements.txt` and a `main.py`;
+//! `nixpacks plan DIR` runs before and after `nixfix --write` (the library's
+//! `process`, which reads the pins next to the config like the CLI does).
+//!
+//! What must hold after the fix:
+//! - Nixpacks still accepts the config;
+//! - when a Python rule fixed something, `phases.setup.nixPkgs` holds the
+//!   `<python>Packages.pip` of the Python the plan installs there;
+//! - no phase runs `ensurepip` or a pip self-upgrade outside a virtualenv
+//!   (unless nixfix reported that it left one);
+//! - everything else in the plan is as before: other phases' and the same
+//!   phase's other commands, variables, start, aptPkgs, nixLibs, the other
+//!   setup packages. When NF004 renamed an ignored key, the rename itself
+//!   changes the plan (that is the point), so "before" is then the plan of
+//!   the config with only NF004 applied, and that plan must differ from the
+//!   original's.
+//!
+//! Railway files: `nixpacks plan` does not read `railway.toml`/`railway.json`
+//! at all (Railway's builder does, and hands the inline `build.nixpacksPlan`
+//! to Nixpacks as a JSON plan). The oracle does the same: it extracts
+//! `build.nixpacksPlan` and passes it with `--json-plan`, and passes
+//! `build.buildCommand` / `deploy.startCommand` as `--build-cmd` /
+//! `--start-cmd`. A `nixpacksConfigPath` points at a file that is not in the
+//! corpus, so it is not followed.
+//!
+//! Needs `nixpacks` on PATH (or in ~/.cargo/bin): fails without it under `CI`,
+//! skips with a note otherwise. Run with `--nocapture` for the counts.
+
+use nixfix::config::{Environment, Kind};
+use nixfix::driver::{Candidate, FileReport, RunOptions, Status, process};
+use nixfix::engine::{Options, fix_text};
+use serde_json::Value;
+use similar::{Algorithm, DiffTag, capture_diff_slices};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Corpus ids whose failure is a known nixfix bug (see the report that came
+/// with this test). They still run; the test fails if one starts passing.
+const KNOWN_BUGS: &[&str] = &[];
+
+/// Worker threads for the corpus part.
+const WORKERS: usize = 4;
+
+fn nixpacks() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("nixpacks"))
+            .find(|f| f.is_file())
+    });
+    let in_cargo = std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".cargo/bin/nixpacks"))
+        .filter(|f| f.is_file());
+    let found = on_path.or(in_cargo);
+    if found.is_none() {
+        let msg = "nixpacks is not on PATH nor in ~/.cargo/bin (cargo install nixpacks --locked --version 1.41.0)";
+        if std::env::var_os("CI").is_some() {
+            panic!("{msg}; under CI the oracle tests must run");
+        }
+        eprintln!("SKIPPED oracle test: {msg}");
+    }
+    found
+}
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.join("manifest.tsv").is_file() {
+        return Some(dir);
+    }
+    let msg = format!("the corpus is missing at {}", dir.display());
+    if std::env::var_os("CI").is_some() {
+        panic!("{msg}; under CI the oracle corpus test must run");
+    }
+    eprintln!("SKIPPED oracle corpus test: {msg}");
+    None
+}
+
+// ---------------------------------------------------------------------------
+// Running Nixpacks.
+
+/// What Railway would hand to Nixpacks from a railway file.
+#[derive(Debug, Default)]
+struct RailwayInputs {
+    plan: Option<Value>,
+    build_cmd: Option<String>,
+    start_cmd: Option<String>,
+}
+
+fn toml_value(v: &toml_edit::Value) -> Value {
+    use toml_edit::Value as T;
+    match v {
+        T::String(s) => Value::String(s.value().clone()),
+        T::Integer(i) => Value::from(*i.value()),
+        T::Float(f) => serde_json::Number::from_f64(*f.value()).map_or(Value::Null, Value::Number),
+        T::Boolean(b) => Value::Bool(*b.value()),
+        T::Datetime(d) => Value::String(d.value().to_string()),
+        T::Array(a) => Value::Array(a.iter().map(toml_value).collect()),
+        T::InlineTable(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.to_string(), toml_value(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn toml_item(i: &toml_edit::Item) -> Value {
+    match i {
+        toml_edit::Item::None => Value::Null,
+        toml_edit::Item::Value(v) => toml_value(v),
+        toml_edit::Item::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.to_string(), toml_item(v)))
+                .collect(),
+        ),
+        toml_edit::Item::ArrayOfTables(a) => Value::Array(
+            a.iter()
+                .map(|t| toml_item(&toml_edit::Item::Table(t.clone())))
+                .collect(),
+        ),
+    }
+}
+
+/// The document as JSON (TOML converted), `None` when it does not parse.
+fn as_json(kind: Kind, bytes: &[u8]) -> Option<Value> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match kind {
+        Kind::NixpacksToml | Kind::RailwayToml => text
+            .parse::<toml_edit::DocumentMut>()
+            .ok()
+            .map(|d| toml_item(d.as_item())),
+        Kind::NixpacksJson | Kind::RailwayJson => serde_json::from_str(text).ok(),
+    }
+}
+
+fn railway_inputs(kind: Kind, bytes: &[u8]) -> RailwayInputs {
+    let Some(doc) = as_json(kind, bytes) else {
+        return RailwayInputs::default();
+    };
+    let s = |v: &Value| v.as_str().map(str::to_string);
+    RailwayInputs {
+        plan: doc.pointer("/build/nixpacksPlan").cloned(),
+        build_cmd: doc.pointer("/build/buildCommand").and_then(s),
+        start_cmd: doc.pointer("/deploy/startCommand").and_then(s),
+    }
+}
+
+/// `nixpacks plan DIR`: the plan, or the error Nixpacks printed.
+fn plan(bin: &Path, dir: &Path, kind: Kind) -> Result<Value, String> {
+    let mut cmd = Command::new(bin);
+    cmd.arg("plan").arg(dir);
+    if kind.is_railway() {
+        let bytes = std::fs::read(dir.join(kind.name())).map_err(|e| e.to_string())?;
+        let r = railway_inputs(kind, &bytes);
+        if let Some(p) = r.plan {
+            cmd.arg("--json-plan").arg(p.to_string());
+        }
+        if let Some(b) = r.build_cmd {
+            cmd.arg("--build-cmd").arg(b);
+        }
+        if let Some(s) = r.start_cmd {
+            cmd.arg("--start-cmd").arg(s);
+        }
+    }
+    let out = cmd
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .map_err(|e| format!("cannot run nixpacks: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .to_string();
+        return Err(format!("nixpacks exits {}: {first}", out.status));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("plan is not JSON: {e}"))
+}
+
+// ---------------------------------------------------------------------------
+// Reading plans and commands.
+
+fn basename(w: &str) -> &str {
+    w.rsplit('/').next().unwrap_or(w)
+}
+
+fn is_pip_requirement(w: &str) -> bool {
+    let w = w.trim_matches(['"', '\'']).to_ascii_lowercase();
+    match w.strip_prefix("pip") {
+        Some(rest) => rest.is_empty() || rest.starts_with(['<', '>', '=', '!', '~', ';']),
+        None => false,
+    }
+}
+
+fn is_pip_program(w: &str) -> bool {
+    let b = basename(w);
+    b == "pip"
+        || b == "pip3"
+        || b.strip_prefix("pip3.")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn is_python_program(w: &str) -> bool {
+    let b = basename(w);
+    b == "py"
+        || b.strip_prefix("python")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        || (w.starts_with('$') && w.to_ascii_uppercase().contains("PYTHON"))
+}
+
+fn is_venv_path(w: &str) -> bool {
+    let w = w.to_ascii_lowercase();
+    w.contains('/') && (w.contains("venv") || w.contains("virtualenv"))
+}
+
+/// The Python of a nixPkgs entry (`python311Full` -> `python311`).
+fn nix_python(entry: &str) -> Option<String> {
+    let rest = entry.strip_prefix("python")?;
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.is_empty() || digits.len() > 3 {
+        return None;
+    }
+    matches!(&rest[digits.len()..], "" | "Full" | "Minimal").then(|| format!("python{digits}"))
+}
+
+/// The Python of a `pythonNNNPackages.pip` entry.
+fn nix_pip_python(entry: &str) -> Option<String> {
+    let set = entry.strip_suffix(".pip")?.strip_suffix("Packages")?;
+    nix_python(set)
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn setup_pkgs(plan: &Value) -> Vec<String> {
+    strings(plan.pointer("/phases/setup/nixPkgs"))
+}
+
+/// Simple commands of a shell string: split on `&&`, `||`, `;`, `|` and
+/// newlines (quotes are not parsed: good enough to find pip and ensurepip).
+fn simple_commands(s: &str) -> Vec<Vec<String>> {
+    let s = s.replace("\\\n", " ");
+    let mut out = Vec::new();
+    for part in s.split(['\n', ';', '&', '|']) {
+        let words: Vec<String> = part
+            .split_whitespace()
+            .map(|w| w.trim_matches(['"', '\'', '(', ')']).to_string())
+            .filter(|w| !w.is_empty())
+            .collect();
+        if !words.is_empty() {
+            out.push(words);
+        }
+    }
+    out
+}
+
+fn activates_venv(words: &[String]) -> bool {
+    matches!(words.first().map(String::as_str), Some("." | "source"))
+        && words.get(1).is_some_and(|p| p.ends_with("activate"))
+}
+
+/// `ensurepip`, or a pip install upgrading pip itself.
+fn failing_command(words: &[String]) -> Option<&'static str> {
+    if words.iter().any(|w| w.contains("ensurepip")) {
+        return Some("ensurepip");
+    }
+    let install = words.iter().position(|w| w == "install")?;
+    let runs_pip = words[..install].iter().enumerate().any(|(i, w)| {
+        is_pip_program(w) || (w == "-m" && words.get(i + 1).is_some_and(|m| m == "pip"))
+    });
+    let upgrade = words[install + 1..].iter().any(|w| {
+        w == "--upgrade" || (w.starts_with('-') && !w.starts_with("--") && w.contains('U'))
+    });
+    (runs_pip && upgrade && words[install + 1..].iter().any(|w| is_pip_requirement(w)))
+        .then_some("a pip self-upgrade")
+}
+
+/// The ensurepip / pip self-upgrade commands of a plan that run outside a
+/// virtualenv: `(where, command)`.
+fn failing_commands(plan: &Value) -> Vec<(String, String)> {
+    let install_cmds = strings(plan.pointer("/phases/install/cmds"));
+    // The Python provider's install (or one like it) puts /opt/venv/bin first
+    // on PATH for the later phases and the start command.
+    let venv_after_install = install_cmds
+        .iter()
+        .any(|c| c.contains("/opt/venv") && (c.contains("-m venv") || c.contains("virtualenv")));
+    let mut sites: Vec<(String, String, bool)> = Vec::new();
+    if let Some(phases) = plan.get("phases").and_then(Value::as_object) {
+        for (name, ph) in phases {
+            let early = name == "setup" || name == "install";
+            for c in strings(ph.get("cmds")) {
+                sites.push((
+                    format!("phases.{name}.cmds"),
+                    c,
+                    venv_after_install && !early,
+                ));
+            }
+        }
+    }
+    if let Some(c) = plan.pointer("/start/cmd").and_then(Value::as_str) {
+        sites.push(("start.cmd".into(), c.to_string(), venv_after_install));
+    }
+    let mut out = Vec::new();
+    for (loc, cmd, venv) in sites {
+        let mut in_venv = venv;
+        for words in simple_commands(&cmd) {
+            if activates_venv(&words) {
+                in_venv = true;
+            }
+            let venv_prog = words.first().is_some_and(|w| is_venv_path(w));
+            if let Some(what) = failing_command(&words)
+                && !in_venv
+                && !venv_prog
+            {
+                out.push((loc.clone(), format!("{what}: {cmd}")));
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Comparing plans.
+
+/// Tokens of a command list: words, single punctuation characters, and an
+/// item separator.
+fn cmd_tokens(cmds: &[String]) -> Vec<String> {
+    const SEP: &str = "\u{1}";
+    let mut out = Vec::new();
+    for c in cmds {
+        let mut rest = c.as_str();
+        while let Some(ch) = rest.chars().next() {
+            if ch.is_whitespace() {
+                rest = &rest[ch.len_utf8()..];
+            } else if "\"'`;&|()\\".contains(ch) {
+                out.push(ch.to_string());
+                rest = &rest[1..];
+            } else {
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || "\"'`;&|()\\".contains(c))
+                    .unwrap_or(rest.len());
+                out.push(rest[..end].to_string());
+                rest = &rest[end..];
+            }
+        }
+        out.push(SEP.to_string());
+    }
+    out
+}
+
+/// Words a removed ensurepip or pip self-upgrade is made of.
+fn is_command_word(w: &str) -> bool {
+    is_pip_program(w)
+        || is_python_program(w)
+        || is_pip_requirement(w)
+        || w.contains("ensurepip")
+        || w.starts_with('-')
+        || w.len() == 1 && "\"'`;&|()\\\u{1}".contains(w)
+        || matches!(w, "install" | "true" | ":" | "sudo")
+}
+
+fn is_anchor(w: &str) -> bool {
+    w.contains("ensurepip") || is_pip_requirement(w) || is_pip_program(w)
+}
+
+/// The commands after the fix are the ones before, minus ensurepip and pip
+/// self-upgrade material.
+fn check_cmds(what: &str, before: &[String], after: &[String], problems: &mut Vec<String>) {
+    let old = cmd_tokens(before);
+    let new = cmd_tokens(after);
+    for op in capture_diff_slices(Algorithm::Myers, &old, &new) {
+        let (tag, o, n) = op.as_tag_tuple();
+        if matches!(tag, DiffTag::Insert | DiffTag::Replace) {
+            let added: Vec<&String> = new[n].iter().collect();
+            problems.push(format!(
+                "{what}: the fix adds {added:?}\n    before: {before:?}\n    after:  {after:?}"
+            ));
+        }
+        if matches!(tag, DiffTag::Delete | DiffTag::Replace) {
+            let seg = &old[o];
+            let words: Vec<&String> = seg
+                .iter()
+                .filter(|w| !(w.len() == 1 && "\"'`;&|()\\\u{1}".contains(w.as_str())))
+                .collect();
+            let ok = seg.iter().all(|w| is_command_word(w))
+                && (words.is_empty() || words.iter().any(|w| is_anchor(w)));
+            if !ok {
+                problems.push(format!(
+                    "{what}: the fix removes {seg:?}, which is not ensurepip or a pip self-upgrade\n    before: {before:?}\n    after:  {after:?}"
+                ));
+            }
+        }
+    }
+}
+
+/// Setup nixPkgs after = before, with nix pips added and bare pips dropped.
+fn check_setup_pkgs(before: &[String], after: &[String], problems: &mut Vec<String>) {
+    let b: Vec<&String> = before
+        .iter()
+        .filter(|p| *p != "pip" && *p != "pip3")
+        .collect();
+    let a: Vec<&String> = after
+        .iter()
+        .filter(|p| !(nix_pip_python(p).is_some() && !before.contains(p)))
+        .collect();
+    if a != b {
+        problems.push(format!(
+            "phases.setup.nixPkgs changed beyond adding pip: {before:?} -> {after:?}"
+        ));
+    }
+}
+
+/// Everything but the fix's own changes is the same in both plans.
+fn compare_plans(before: &Value, after: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let empty = serde_json::Map::new();
+    let bo = before.as_object().unwrap_or(&empty);
+    let ao = after.as_object().unwrap_or(&empty);
+    let keys: BTreeSet<&String> = bo.keys().chain(ao.keys()).collect();
+    for k in keys {
+        let (b, a) = (bo.get(k.as_str()), ao.get(k.as_str()));
+        match k.as_str() {
+            "phases" => {
+                let bp = b.and_then(Value::as_object).unwrap_or(&empty);
+                let ap = a.and_then(Value::as_object).unwrap_or(&empty);
+                let names: BTreeSet<&String> = bp.keys().chain(ap.keys()).collect();
+                for name in names {
+                    let (Some(bph), Some(aph)) = (bp.get(name.as_str()), ap.get(name.as_str()))
+                    else {
+                        problems.push(format!(
+                            "phase `{name}` is in only one plan: before {:?}, after {:?}",
+                            bp.get(name.as_str()),
+                            ap.get(name.as_str())
+                        ));
+                        continue;
+                    };
+                    let fo = bph.as_object().unwrap_or(&empty);
+                    let fa = aph.as_object().unwrap_or(&empty);
+                    let fields: BTreeSet<&String> = fo.keys().chain(fa.keys()).collect();
+                    for f in fields {
+                        let (x, y) = (fo.get(f.as_str()), fa.get(f.as_str()));
+                        match (name.as_str(), f.as_str()) {
+                            (_, "cmds") => check_cmds(
+                                &format!("phases.{name}.cmds"),
+                                &strings(x),
+                                &strings(y),
+                                &mut problems,
+                            ),
+                            ("setup", "nixPkgs") => {
+                                check_setup_pkgs(&strings(x), &strings(y), &mut problems)
+                            }
+                            _ if x != y => {
+                                problems.push(format!("phases.{name}.{f} changed: {x:?} -> {y:?}"))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            "start" => {
+                let so = b.and_then(Value::as_object).unwrap_or(&empty);
+                let sa = a.and_then(Value::as_object).unwrap_or(&empty);
+                let fields: BTreeSet<&String> = so.keys().chain(sa.keys()).collect();
+                for f in fields {
+                    let (x, y) = (so.get(f.as_str()), sa.get(f.as_str()));
+                    if f == "cmd" {
+                        let one = |v: Option<&Value>| {
+                            v.and_then(Value::as_str)
+                                .map(|s| vec![s.to_string()])
+                                .unwrap_or_default()
+                        };
+                        check_cmds("start.cmd", &one(x), &one(y), &mut problems);
+                    } else if x != y {
+                        problems.push(format!("start.{f} changed: {x:?} -> {y:?}"));
+                    }
+                }
+            }
+            _ if b != a => problems.push(format!("`{k}` changed: {b:?} -> {a:?}")),
+            _ => {}
+        }
+    }
+    problems
+}
+
+// ---------------------------------------------------------------------------
+// One case.
+
+struct Case {
+    label: String,
+    kind: Kind,
+    config: Vec<u8>,
+    /// Other files of the app (name, content); `requirements.txt` and
+    /// `main.py` are always there.
+    extra: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Debug)]
+enum Verdict {
+    /// Nixpacks rejects the original: not a case for the oracle.
+    RejectedBefore(String),
+    /// nixfix reports an error (the file stays as it is).
+    FixError(String),
+    Pass {
+        changed: bool,
+    },
+    Fail(Vec<String>),
+}
+
+fn lay_out(dir: &Path, case: &Case, config: &[u8]) {
+    std::fs::write(dir.join("requirements.txt"), "flask\n").unwrap();
+    std::fs::write(dir.join("main.py"), "print('hello')\n").unwrap();
+    for (name, content) in &case.extra {
+        std::fs::write(dir.join(name), content).unwrap();
+    }
+    std::fs::write(dir.join(case.kind.name()), config).unwrap();
+}
+
+fn fix_in_place(path: &Path, dir: &Path) -> FileReport {
+    process(
+        &Candidate {
+            path: path.to_path_buf(),
+            explicit: false,
+            root: Some(dir.to_path_buf()),
+        },
+        &RunOptions {
+            engine: Options::default(),
+            write: true,
+            keep_text: true,
+        },
+    )
+}
+
+fn warned(report: &FileReport, codes: &[&str]) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| !f.fixed && codes.contains(&f.code))
+}
+
+fn judge(bin: &Path, case: &Case) -> Verdict {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path();
+    lay_out(dir, case, &case.config);
+    let before = match plan(bin, dir, case.kind) {
+        Ok(p) => p,
+        Err(e) => return Verdict::RejectedBefore(e),
+    };
+    let path = dir.join(case.kind.name());
+    let report = fix_in_place(&path, dir);
+    let mut problems = Vec::new();
+    let fixed_codes: BTreeSet<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.fixed)
+        .map(|f| f.code)
+        .collect();
+    match report.status {
+        Status::Error => {
+            return Verdict::FixError(report.error.unwrap_or_default());
+        }
+        Status::Unchanged => {
+            if std::fs::read(&path).unwrap() != case.config {
+                problems.push("status unchanged, yet the file on disk changed".into());
+            }
+        }
+        Status::Fixed => {
+            if !report.written {
+                problems.push("status fixed, yet nothing was written".into());
+            }
+        }
+    }
+    let changed = report.status == Status::Fixed;
+    let after = if changed {
+        match plan(bin, dir, case.kind) {
+            Ok(p) => p,
+            Err(e) => {
+                return Verdict::Fail(vec![format!(
+                    "Nixpacks rejects the fixed config: {e}\n--- fixed file:\n{}",
+                    String::from_utf8_lossy(&std::fs::read(&path).unwrap())
+                )]);
+            }
+        }
+    } else {
+        before.clone()
+    };
+
+    // No ensurepip / pip self-upgrade left outside a virtualenv, unless
+    // nixfix said it left one.
+    let left = failing_commands(&after);
+    if !left.is_empty() && !warned(&report, &["NF001", "NF002"]) {
+        for (loc, c) in &left {
+            problems.push(format!("{loc} still runs {c} outside a virtualenv"));
+        }
+    }
+
+    if changed {
+        // The plan to compare with: with NF004's renames when it made any.
+        let baseline = if fixed_codes.contains("NF004") {
+            let text = std::str::from_utf8(&case.config).expect("a fixed file is UTF-8");
+            let only = Options {
+                rules: vec![nixfix::rules::lookup("NF004").expect("NF004 exists")],
+            };
+            let renamed = fix_text(text, case.kind, &Environment::from_dir(dir), &only)
+                .expect("NF004 alone fixes");
+            let tmp2 = tempfile::tempdir().expect("a temp dir");
+            lay_out(tmp2.path(), case, renamed.output.as_bytes());
+            match plan(bin, tmp2.path(), case.kind) {
+                Ok(p) => {
+                    if p == before {
+                        problems.push(
+                            "NF004 renamed a key, yet the plan is the same as before: the rename had no effect".into(),
+                        );
+                    }
+                    p
+                }
+                Err(e) => {
+                    problems.push(format!(
+                        "Nixpacks rejects the config with only NF004 applied: {e}"
+                    ));
+                    before.clone()
+                }
+            }
+        } else {
+            before.clone()
+        };
+        let unknown: Vec<&&str> = fixed_codes
+            .iter()
+            .filter(|c| !["NF001", "NF002", "NF003", "NF004"].contains(*c))
+            .collect();
+        if !unknown.is_empty() {
+            problems.push(format!(
+                "rules the oracle does not know fixed something: {unknown:?}; teach the oracle what they may change"
+            ));
+        }
+        problems.extend(compare_plans(&baseline, &after));
+
+        let python_fix = ["NF001", "NF002", "NF003"]
+            .iter()
+            .any(|c| fixed_codes.contains(c));
+        if python_fix {
+            let pkgs = setup_pkgs(&after);
+            let pythons: BTreeSet<String> = pkgs.iter().filter_map(|p| nix_python(p)).collect();
+            let pips: Vec<&String> = pkgs
+                .iter()
+                .filter(|p| nix_pip_python(p).is_some())
+                .collect();
+            let base_pkgs = setup_pkgs(&baseline);
+            if pips.is_empty() {
+                if !warned(&report, &["NF003"]) {
+                    problems.push(format!(
+                        "a Python fix, yet no <python>Packages.pip in phases.setup.nixPkgs {pkgs:?}"
+                    ));
+                }
+            } else if pythons.is_empty() {
+                if !warned(&report, &["NF003"]) {
+                    problems.push(format!(
+                        "phases.setup.nixPkgs {pkgs:?} has pip but no Python to match it, and nixfix did not say so"
+                    ));
+                }
+            } else {
+                if !pips
+                    .iter()
+                    .any(|p| nix_pip_python(p).is_some_and(|py| pythons.contains(&py)))
+                {
+                    problems.push(format!(
+                        "no pip of the Python in phases.setup.nixPkgs {pkgs:?}"
+                    ));
+                }
+                for p in &pips {
+                    let py = nix_pip_python(p).unwrap();
+                    if !pythons.contains(&py) && !base_pkgs.contains(p) {
+                        problems.push(format!(
+                            "the fix added {p}, but the plan's Python is {pythons:?} ({pkgs:?})"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Verdict::Pass { changed }
+    } else {
+        if changed {
+            problems.push(format!(
+                "the fix:\n{}",
+                nixfix::output::unified_diff(
+                    Path::new(case.kind.name()),
+                    report.original.as_deref().unwrap_or(""),
+                    report.fixed.as_deref().unwrap_or("")
+                )
+            ));
+        }
+        let notes: Vec<String> = report
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}{} {}",
+                    f.code,
+                    if f.fixed { "" } else { " (warning)" },
+                    f.message
+                )
+            })
+            .collect();
+        if !notes.is_empty() {
+            problems.push(format!("findings:\n  {}", notes.join("\n  ")));
+        }
+        Verdict::Fail(problems)
+    }
+}
+
+fn judge_all(bin: &Path, cases: &[Case]) -> Vec<Verdict> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Verdict>>> = Mutex::new((0..cases.len()).map(|_| None).collect());
+    let workers = WORKERS.min(
+        std::thread::available_parallelism()
+            .map(|n| n.get().max(2))
+            .unwrap_or(2),
+    );
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(case) = cases.get(i) else { break };
+                    let v =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| judge(bin, case)))
+                            .unwrap_or_else(|p| {
+                                let msg = p
+                                    .downcast_ref::<String>()
+                                    .cloned()
+                                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                                    .unwrap_or_default();
+                                Verdict::Fail(vec![format!("panicked: {msg}")])
+                            });
+                    results.lock().unwrap()[i] = Some(v);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|v| v.expect("every case judged"))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Fixtures.
+
+struct Fixture {
+    name: &'static str,
+    kind: Kind,
+    config: &'static str,
+    extra: &'static [(&'static str, &'static str)],
+    /// Whether nixfix must change the file.
+    changes: bool,
+    /// Entries the fixed plan's setup nixPkgs must hold.
+    want_pkgs: &'static [&'static str],
+}
+
+const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "seed case",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = ['python311']\n\n[phases.install]\ncmds = [\n  'python3.11 -m ensurepip --upgrade',\n  'python3.11 -m pip install --upgrade pip',\n  'python3.11 -m pip install -r requirements.txt',\n]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: "chains",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"python311\", \"gcc\"]\n\n[phases.install]\ncmds = [\n  \"echo start && python3.11 -m ensurepip --upgrade && python3.11 -m pip install -r requirements.txt\",\n  \"python3 -m ensurepip || true\",\n  \"python3.11 -m pip install -U pip setuptools wheel\",\n]\n\n[phases.build]\ncmds = [\"echo build\"]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python311", "gcc", "python311Packages.pip"],
+    },
+    Fixture {
+        name: "no setup phase",
+        kind: Kind::NixpacksToml,
+        config: "[phases.install]\ncmds = [\"python -m ensurepip\", \"pip install -r requirements.txt\"]\n\n[start]\ncmd = \"gunicorn main:app\"\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python3", "gcc", "python3Packages.pip"],
+    },
+    Fixture {
+        name: "no setup phase, .python-version pins 3.12",
+        kind: Kind::NixpacksToml,
+        config: "[phases.install]\ncmds = [\"pip install --upgrade pip\", \"pip install -r requirements.txt\"]\n",
+        extra: &[(".python-version", "3.12\n")],
+        changes: true,
+        want_pkgs: &["python312", "python312Packages.pip"],
+    },
+    Fixture {
+        name: "NIXPACKS_PYTHON_VERSION in variables",
+        kind: Kind::NixpacksToml,
+        config: "[variables]\nNIXPACKS_PYTHON_VERSION = \"3.11\"\n\n[phases.install]\ncmds = [\"python -m pip install --upgrade pip && pip install -r requirements.txt\"]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: "setup nixPkgs with ...",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"...\", \"ffmpeg\"]\n\n[phases.install]\ncmds = [\"python -m ensurepip --default-pip\", \"python -m pip install -r requirements.txt\"]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python3", "gcc", "ffmpeg", "python3Packages.pip"],
+    },
+    Fixture {
+        name: "railway.toml inline plan",
+        kind: Kind::RailwayToml,
+        config: "[build]\nbuilder = \"nixpacks\"\n\n[build.nixpacksPlan.phases.setup]\nnixPkgs = [\"python311\"]\n\n[build.nixpacksPlan.phases.install]\ncmds = [\"python3.11 -m ensurepip --upgrade\", \"python3.11 -m pip install -r requirements.txt\"]\n\n[deploy]\nstartCommand = \"python main.py\"\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: "railway.json inline plan",
+        kind: Kind::RailwayJson,
+        config: "{\n  \"build\": {\n    \"builder\": \"NIXPACKS\",\n    \"nixpacksPlan\": {\n      \"phases\": {\n        \"setup\": { \"nixPkgs\": [\"python310\", \"postgresql\"] },\n        \"install\": { \"cmds\": [\"python3.10 -m pip install --upgrade pip\", \"python3.10 -m pip install -r requirements.txt\"] }\n      }\n    }\n  }\n}\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python310", "postgresql", "python310Packages.pip"],
+    },
+    Fixture {
+        name: "nixpacks.json",
+        kind: Kind::NixpacksJson,
+        config: "{\r\n  \"phases\": {\r\n    \"setup\": {\r\n      \"nixPkgs\": [\"python312\"]\r\n    },\r\n    \"install\": {\r\n      \"cmds\": [\r\n        \"python3.12 -m ensurepip --upgrade\",\r\n        \"python3.12 -m pip install -r requirements.txt\"\r\n      ]\r\n    }\r\n  }\r\n}",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python312", "python312Packages.pip"],
+    },
+    Fixture {
+        name: "bare pip",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"python310\", \"pip\", \"ffmpeg\"]\n\n[phases.install]\ncmds = [\"pip install -r requirements.txt\"]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python310", "python310Packages.pip", "ffmpeg"],
+    },
+    Fixture {
+        name: "lowercase nixpkgs key",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixpkgs = [\"python311\", \"python311Packages.pip\"]\n\n[phases.install]\ncmds = [\"python3.11 -m ensurepip\", \"python3.11 -m pip install -r requirements.txt\"]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: "cmd in a phase",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"python311\"]\n\n[phases.install]\ncmd = \"python3.11 -m ensurepip && python3.11 -m pip install -r requirements.txt\"\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: "multi-line string with continuations",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"python311\"]\n\n[phases.install]\ncmds = [\"\"\"\npython3.11 -m ensurepip --upgrade && \\\n  python3.11 -m pip install -r requirements.txt\"\"\"]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: "provider venv: a later phase's pip upgrade is left",
+        kind: Kind::NixpacksToml,
+        config: "[phases.build]\ncmds = [\"pip install --upgrade pip\", \"python manage.py collectstatic --noinput\"]\n",
+        extra: &[],
+        changes: false,
+        want_pkgs: &[],
+    },
+    Fixture {
+        name: "own venv in the same command",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"python311\"]\n\n[phases.install]\ncmds = [\"python -m venv /opt/venv && . /opt/venv/bin/activate && pip install --upgrade pip && pip install -r requirements.txt\"]\n",
+        extra: &[],
+        changes: false,
+        want_pkgs: &[],
+    },
+    Fixture {
+        name: "[phases.start] cmd is reported, not renamed",
+        kind: Kind::NixpacksToml,
+        config: "[phases.start]\ncmd = \"python main.py\"\n",
+        extra: &[],
+        changes: false,
+        want_pkgs: &[],
+    },
+];
+
+#[test]
+fn fixtures_pass_the_oracle() {
+    let Some(bin) = nixpacks() else { return };
+    let started = Instant::now();
+    let cases: Vec<Case> = FIXTURES
+        .iter()
+        .map(|f| Case {
+            label: f.name.to_string(),
+            kind: f.kind,
+            config: f.config.as_bytes().to_vec(),
+            extra: f.extra.to_vec(),
+        })
+        .collect();
+    let verdicts = judge_all(&bin, &cases);
+    let mut failures = Vec::new();
+    for ((f, case), v) in FIXTURES.iter().zip(&cases).zip(verdicts) {
+        match v {
+            Verdict::Pass { changed } => {
+                if changed != f.changes {
+                    failures.push(format!(
+                        "{}: nixfix {} the file, expected {}",
+                        f.name,
+                        if changed { "changed" } else { "did not change" },
+                        if f.changes { "a change" } else { "none" }
+                    ));
+                }
+            }
+            other => failures.push(format!("{}: {other:?}", f.name)),
+        }
+        if !f.want_pkgs.is_empty() {
+            // The fixed plan's setup packages.
+            let tmp = tempfile::tempdir().unwrap();
+            lay_out(tmp.path(), case, &case.config);
+            fix_in_place(&tmp.path().join(case.kind.name()), tmp.path());
+            match plan(&bin, tmp.path(), case.kind) {
+                Ok(p) => {
+                    let pkgs = setup_pkgs(&p);
+                    let missing: Vec<&&str> = f
+                        .want_pkgs
+                        .iter()
+                        .filter(|w| !pkgs.iter().any(|p| p == **w))
+                        .collect();
+                    if !missing.is_empty() {
+                        failures.push(format!(
+                            "{}: the fixed plan's setup nixPkgs {pkgs:?} lacks {missing:?}",
+                            f.name
+                        ));
+                    }
+                }
+                Err(e) => failures.push(format!("{}: {e}", f.name)),
+            }
+        }
+    }
+    eprintln!(
+        "oracle fixtures: {} cases, {} failures, {:.2} s",
+        FIXTURES.len(),
+        failures.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+struct Row {
+    id: String,
+    file: String,
+    kind: Kind,
+}
+
+fn corpus_cases(dir: &Path) -> Vec<Case> {
+    let text = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let (id, file, kind) = (col("id"), col("file"), col("kind"));
+    let rows: Vec<Row> = lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            Row {
+                id: f[id].to_string(),
+                file: f[file].to_string(),
+                kind: match f[kind] {
+                    "nixpacks.toml" | "other" => Kind::NixpacksToml,
+                    "nixpacks.json" => Kind::NixpacksJson,
+                    "railway.toml" => Kind::RailwayToml,
+                    "railway.json" => Kind::RailwayJson,
+                    k => panic!("unknown kind {k}"),
+                },
+            }
+        })
+        .collect();
+    rows.into_iter()
+        .filter_map(|r| {
+            let config = std::fs::read(dir.join("files").join(&r.file)).unwrap();
+            if r.kind.is_railway() {
+                // Only railway files that hand Nixpacks something.
+                let inputs = railway_inputs(r.kind, &config);
+                if inputs.plan.is_none() && inputs.build_cmd.is_none() {
+                    return None;
+                }
+            }
+            Some(Case {
+                label: r.id,
+                kind: r.kind,
+                config,
+                extra: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_passes_the_oracle() {
+    let Some(bin) = nixpacks() else { return };
+    let Some(dir) = corpus_dir() else { return };
+    let started = Instant::now();
+    let cases = corpus_cases(&dir);
+    let verdicts = judge_all(&bin, &cases);
+    let elapsed = started.elapsed();
+
+    #[derive(Default)]
+    struct Tally {
+        cases: usize,
+        rejected: usize,
+        fix_errors: usize,
+        accepted_after: usize,
+        pass: usize,
+        pass_changed: usize,
+        fail: usize,
+    }
+    let mut by_kind: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut failures: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut fix_errors = Vec::new();
+    let mut rejected: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (case, v) in cases.iter().zip(verdicts) {
+        let t = by_kind.entry(case.kind.name()).or_default();
+        t.cases += 1;
+        match v {
+            Verdict::RejectedBefore(e) => {
+                t.rejected += 1;
+                let reason = e.split(':').take(3).collect::<Vec<_>>().join(":");
+                rejected.entry(reason).or_default().push(case.label.clone());
+            }
+            Verdict::FixError(e) => {
+                t.fix_errors += 1;
+                fix_errors.push(format!("{}: {e}", case.label));
+            }
+            Verdict::Pass { changed } => {
+                t.accepted_after += 1;
+                t.pass += 1;
+                if changed {
+                    t.pass_changed += 1;
+                }
+            }
+            Verdict::Fail(p) => {
+                t.fail += 1;
+                if !p
+                    .iter()
+                    .any(|m| m.starts_with("Nixpacks rejects the fixed"))
+                {
+                    t.accepted_after += 1;
+                }
+                failures.insert(case.label.clone(), p);
+            }
+        }
+    }
+    eprintln!(
+        "oracle corpus: {} cases in {:.1} s on {} workers",
+        cases.len(),
+        elapsed.as_secs_f64(),
+        WORKERS
+    );
+    eprintln!(
+        "{:<14} {:>6} {:>9} {:>9} {:>9} {:>6} {:>8} {:>5} {:>10}",
+        "kind", "cases", "rejected", "accepted", "accepted", "pass", "(fixed)", "fail", "nixfix"
+    );
+    eprintln!(
+        "{:<14} {:>6} {:>9} {:>9} {:>9} {:>6} {:>8} {:>5} {:>10}",
+        "", "", "before", "before", "after", "", "", "", "errors"
+    );
+    for (k, t) in &by_kind {
+        eprintln!(
+            "{:<14} {:>6} {:>9} {:>9} {:>9} {:>6} {:>8} {:>5} {:>10}",
+            k,
+            t.cases,
+            t.rejected,
+            t.cases - t.rejected,
+            t.accepted_after,
+            t.pass,
+            t.pass_changed,
+            t.fail,
+            t.fix_errors
+        );
+    }
+    for (reason, ids) in &rejected {
+        eprintln!(
+            "rejected before ({}): {reason}: {}",
+            ids.len(),
+            ids.join(" ")
+        );
+    }
+    for e in &fix_errors {
+        eprintln!("accepted by Nixpacks, error in nixfix: {e}");
+    }
+    let mut unexpected = Vec::new();
+    for (id, problems) in &failures {
+        let known = KNOWN_BUGS.contains(&id.as_str());
+        let s = format!(
+            "{id}{}:\n  {}",
+            if known { " (KNOWN_BUGS)" } else { "" },
+            problems.join("\n  ")
+        );
+        eprintln!("{s}");
+        if !known {
+            unexpected.push(s);
+        }
+    }
+    let now_passing: Vec<&&str> = KNOWN_BUGS
+        .iter()
+        .filter(|id| !failures.contains_key(**id))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{} corpus files fail the oracle:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
+    assert!(
+        now_passing.is_empty(),
+        "these KNOWN_BUGS ids pass now; remove them from the list: {now_passing:?}"
+    );
+}
