@@ -433,13 +433,13 @@ fn render(
                     emit(out, &format!("{l}\n"));
                 }
             } else {
-                if !args.write {
-                    if let (Some(a), Some(b)) = (&r.original, &r.fixed) {
-                        emit(
-                            out,
-                            &output::paint_diff(&output::unified_diff(&r.path, a, b)),
-                        );
-                    }
+                if !args.write
+                    && let (Some(a), Some(b)) = (&r.original, &r.fixed)
+                {
+                    emit(
+                        out,
+                        &output::paint_diff(&output::unified_diff(&r.path, a, b)),
+                    );
                 }
                 if !args.quiet {
                     for l in output::finding_lines(r, false) {
@@ -518,11 +518,11 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
                 .fixed
                 .as_deref()
                 .unwrap_or_else(|| std::str::from_utf8(&bytes).unwrap_or_default());
-            if let Err(e) = std::io::Write::write_all(&mut out, text.as_bytes()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    eprintln!("nixfix: <stdout>: {e}");
-                    return EXIT_ERROR;
-                }
+            if let Err(e) = std::io::Write::write_all(&mut out, text.as_bytes())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("nixfix: <stdout>: {e}");
+                return EXIT_ERROR;
             }
         }
     }

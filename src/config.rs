@@ -125,7 +125,7 @@ pub struct CommandSite<'a> {
 }
 
 /// Every command string of the config: each phase's `cmds`/`commands`,
-/// `start.cmd`, and Railway's `build.buildCommand`.
+/// `start.cmd`, and Railway's `build.buildCommand` and `deploy.startCommand`.
 pub fn command_sites<'a>(kind: Kind, root: &'a Node) -> Vec<CommandSite<'a>> {
     let mut out = Vec::new();
     let plan_map = plan(kind, root).and_then(Node::as_map);
@@ -156,6 +156,12 @@ pub fn command_sites<'a>(kind: Kind, root: &'a Node) -> Vec<CommandSite<'a>> {
         && let Some(v) = build.get("buildCommand")
     {
         push_strings(&mut out, v, "build.buildCommand", venv_after_install);
+    }
+    if kind.is_railway()
+        && let Some(deploy) = root.as_map().and_then(|m| m.get_map("deploy"))
+        && let Some(v) = deploy.get("startCommand")
+    {
+        push_strings(&mut out, v, "deploy.startCommand", venv_after_install);
     }
     out
 }

@@ -225,10 +225,10 @@ impl Summary {
 
 /// Write to a stream, ending quietly on a closed pipe (`nixfix | head`).
 pub fn emit(w: &mut dyn Write, s: &str) {
-    if let Err(e) = w.write_all(s.as_bytes()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
+    if let Err(e) = w.write_all(s.as_bytes())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
     }
 }
 

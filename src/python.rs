@@ -160,6 +160,51 @@ pub fn activates_venv(cmd: &SimpleCommand) -> bool {
         && args.get(1).is_some_and(|a| a.ends_with("/activate"))
 }
 
+/// The directory a command creates a virtualenv in: `python -m venv DIR`,
+/// `virtualenv DIR`, `uv venv DIR`.
+pub fn creates_venv(args: &[&str]) -> Option<String> {
+    let p = skip_wrappers(args);
+    let prog = *args.get(p)?;
+    let rest = if python_program(prog).is_some() {
+        let (module, rest) = module_after(&args[p..])?;
+        if module != "venv" && module != "virtualenv" {
+            return None;
+        }
+        p + rest
+    } else if basename(prog) == "virtualenv" {
+        p + 1
+    } else if basename(prog) == "uv" && args.get(p + 1) == Some(&"venv") {
+        p + 2
+    } else {
+        return None;
+    };
+    let mut dir = None;
+    let mut i = rest;
+    while i < args.len() {
+        let a = args[i];
+        if a == "--prompt" || a == "-p" || a == "--python" {
+            i += 2;
+            continue;
+        }
+        if !a.starts_with('-') {
+            dir = Some(a);
+        }
+        i += 1;
+    }
+    let d = dir.unwrap_or(".venv");
+    let d = d.trim_end_matches('/');
+    Some(d.strip_prefix("./").unwrap_or(d).to_string())
+}
+
+/// Whether `prog` is a program inside one of the virtualenv `dirs`.
+pub fn in_venv_dir(prog: &str, dirs: &[String]) -> bool {
+    let p = prog.strip_prefix("./").unwrap_or(prog);
+    dirs.iter().any(|d| {
+        p.strip_prefix(d.as_str())
+            .is_some_and(|rest| rest.starts_with("/bin/"))
+    })
+}
+
 /// pip options that take a value in the next word.
 const PIP_VALUE_OPTIONS: &[&str] = &[
     "-r",
@@ -427,6 +472,29 @@ mod tests {
                 .unwrap()
                 .elsewhere
         );
+    }
+
+    #[test]
+    fn venv_creation() {
+        assert_eq!(
+            creates_venv(&words("python3.11 -m venv /app/env")).as_deref(),
+            Some("/app/env")
+        );
+        assert_eq!(
+            creates_venv(&words("python -m venv --copies /opt/venv/")).as_deref(),
+            Some("/opt/venv")
+        );
+        assert_eq!(
+            creates_venv(&words("virtualenv ./env")).as_deref(),
+            Some("env")
+        );
+        assert_eq!(creates_venv(&words("uv venv")).as_deref(), Some(".venv"));
+        assert_eq!(creates_venv(&words("python -m pip install venv")), None);
+        let dirs = vec!["/app/env".to_string(), "env".to_string()];
+        assert!(in_venv_dir("/app/env/bin/pip", &dirs));
+        assert!(in_venv_dir("./env/bin/python", &dirs));
+        assert!(!in_venv_dir("/app/environment/bin/pip", &dirs));
+        assert!(!in_venv_dir("pip", &dirs));
     }
 
     #[test]

@@ -33,34 +33,6 @@ use std::path::{Path, PathBuf};
 /// (and no snapshot is kept for them) until the code is fixed; then remove
 /// the entry and review the new snapshot.
 const KNOWN_BUGS: &[(&str, &str)] = &[
-    (
-        "bare-pip3-only",
-        "NF003 says it replaced \"the bare `pip`\" for a `pip3` entry, and gives \"a bare `pip` is not a Nix package\" twice",
-    ),
-    (
-        "build-command-would-be-empty",
-        "NF001 warning says \"removed `python -m ensurepip`\" though nothing was removed",
-    ),
-    (
-        "chain-or-right-operand",
-        "`p || ensurepip && i` became `p && i`: `i` no longer runs when `p` fails (expected `p || true && i`)",
-    ),
-    (
-        "chain-semicolon-last",
-        "`a; ensurepip` became `a`: the command's exit status is now `a`'s (expected `a; true` or `a || true`)",
-    ),
-    (
-        "message-quoted-words",
-        "NF002 messages show removed words unquoted: `pip>=23.0` for `\"pip>=23.0\"` (reads as a redirect), `pip` for `'pip'`",
-    ),
-    (
-        "no-ellipsis-no-python",
-        "NF003's warning that nixPkgs has no \"...\" and no Python is lost: warnings found in a round that applied fixes are dropped",
-    ),
-    (
-        "venv-custom-dir-clean",
-        "`/app/env/bin/pip` of a venv made by `python3.11 -m venv /app/env` in the same string is taken for the Nix pip: its self-upgrade is removed and Nix pip added",
-    ),
 ];
 
 /// Fixtures that must produce no diff and no findings, besides `*-clean*`.

@@ -10,6 +10,9 @@ use crate::python::activates_venv;
 use crate::shell::{self, Action, SimpleCommand};
 use std::collections::BTreeMap;
 
+/// An array item to remove: its index, the message, its text, its offset.
+type Removal = (usize, String, String, usize);
+
 /// What a rule decides for one simple command: the action and, when it is not
 /// `Keep`, a message naming what goes.
 pub struct Decision {
@@ -31,9 +34,9 @@ pub fn rewrite_commands(
     suspicious: impl Fn(&str) -> bool,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let dirs = venv_dirs(cx);
     // Items to remove, per array (keyed by the array's span start).
-    let mut removals: BTreeMap<usize, (&Node, Vec<(usize, String, String, usize)>)> =
-        BTreeMap::new();
+    let mut removals: BTreeMap<usize, (&Node, Vec<Removal>)> = BTreeMap::new();
     for site in command_sites(cx.kind, cx.root()) {
         let Some(s) = site.node.as_str() else {
             continue;
@@ -63,7 +66,7 @@ pub fn rewrite_commands(
         let mut messages = Vec::new();
         let rw = shell::rewrite(&script, |c| {
             let args = c.arguments();
-            let d = decide(c, &args, in_venv);
+            let d = decide(c, &args, in_venv || runs_from(&args, &dirs));
             if activates_venv(c) {
                 in_venv = true;
             }
@@ -104,8 +107,9 @@ pub fn rewrite_commands(
                     code,
                     at,
                     format!(
-                        "{}: {message}, which would leave it empty; remove it by hand",
-                        site.location
+                        "{} holds nothing but what this rule removes ({}); it was left as it is, since an empty command is not valid: remove the key by hand",
+                        site.location,
+                        message.replace("removed ", "")
                     ),
                 )),
             }
@@ -149,6 +153,44 @@ pub fn rewrite_commands(
     findings
 }
 
+/// Directories the config's commands create virtualenvs in.
+pub fn venv_dirs(cx: &Context) -> Vec<String> {
+    let mut dirs = Vec::new();
+    for site in command_sites(cx.kind, cx.root()) {
+        let Some(s) = site.node.as_str() else {
+            continue;
+        };
+        if !s.value.contains("venv") {
+            continue;
+        }
+        let Ok(script) = shell::parse(&s.value) else {
+            continue;
+        };
+        for c in script
+            .lists
+            .iter()
+            .flat_map(|l| &l.pipelines)
+            .flat_map(|p| &p.commands)
+        {
+            if let Some(d) = crate::python::creates_venv(&c.arguments()) {
+                if !dirs.contains(&d) {
+                    dirs.push(d);
+                }
+            }
+        }
+    }
+    dirs
+}
+
+/// Whether a command runs a program from one of the virtualenv `dirs`.
+fn runs_from(args: &[&str], dirs: &[String]) -> bool {
+    !dirs.is_empty()
+        && args
+            .iter()
+            .take(3)
+            .any(|a| crate::python::in_venv_dir(a, dirs))
+}
+
 /// Call `f` for every simple command of every command string the shell
 /// layer can parse, with its site, arguments, and whether it runs in a
 /// virtualenv (the provider's, or one activated earlier in the string).
@@ -156,6 +198,7 @@ pub fn for_each_command<'a>(
     cx: &'a Context,
     mut f: impl FnMut(&crate::config::CommandSite<'a>, &SimpleCommand, &[&str], bool),
 ) {
+    let dirs = venv_dirs(cx);
     for site in command_sites(cx.kind, cx.root()) {
         let Some(s) = site.node.as_str() else {
             continue;
@@ -168,7 +211,7 @@ pub fn for_each_command<'a>(
             for p in &list.pipelines {
                 for c in &p.commands {
                     let args = c.arguments();
-                    f(&site, c, &args, in_venv);
+                    f(&site, c, &args, in_venv || runs_from(&args, &dirs));
                     if activates_venv(c) {
                         in_venv = true;
                     }
@@ -190,11 +233,22 @@ pub fn is_string_array(node: &Node) -> bool {
     matches!(&node.kind, NodeKind::Array(a) if a.items.iter().all(|i| i.as_str().is_some()))
 }
 
-/// Render words of a command as they were written.
+/// Render a command for a message, quoting words the shell would split or
+/// read specially (`'pip>=23.0'`).
 pub fn shown(c: &SimpleCommand) -> String {
     c.words
         .iter()
-        .map(|w| w.text.as_str())
+        .map(|w| {
+            let t = w.text.as_str();
+            let plain = !t.is_empty()
+                && t.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_./=:,+@%^~[]{}$".contains(ch));
+            if plain {
+                t.to_string()
+            } else {
+                format!("'{}'", t.replace('\'', "'\\''"))
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -1,13 +1,14 @@
 //! NF003 missing-nix-pip: provide pip from Nix, for the Python that runs.
 
+use super::commands::for_each_command;
 use super::{Context, Finding, Rule};
-use crate::config::{Pin, command_sites, plan_path, variables_pin};
+use crate::config::{Pin, plan_path, variables_pin};
 use crate::document::{Node, NodeKind};
 use crate::edit::Edit;
 use crate::python::{
-    activates_venv, is_nix_pip, nix_packages_python, nix_python_attr, pip_for, pip_invocation,
+    is_nix_pip, is_venv_path, nix_packages_python, nix_python_attr, pip_for, pip_invocation,
+    python_program,
 };
-use crate::shell;
 
 pub struct MissingNixPip;
 
@@ -100,16 +101,28 @@ nixPkgs = ['python311', 'python311Packages.pip']
         }
         let has_pip = items.iter().any(|(_, v)| is_nix_pip(v));
         let array = pkgs.filter(|p| p.as_array().is_some());
+        let mut findings = Vec::new();
+        // A list without "..." replaces the provider's, Python included.
+        if let Some(array) = array
+            && !items.iter().any(|(_, v)| *v == "..." || *v == "@auto")
+            && !items.iter().any(|(_, v)| nix_python_attr(v).is_some())
+        {
+            findings.push(Finding::warning(
+                code,
+                array.span.start,
+                "nixPkgs replaces the provider's packages (it has no \"...\") and lists no Python: add one (e.g. python311) or \"...\"",
+            ));
+        }
         // Already provided: only a bare `pip` may be left to drop.
         if has_pip {
             let Some(array) = array else {
-                return Vec::new();
+                return findings;
             };
             if bare.is_empty() {
-                return Vec::new();
+                return findings;
             }
             let edits = cx.syntax().remove_array_items(cx.text, array, &bare);
-            return vec![Finding {
+            findings.push(Finding {
                 code,
                 message: "removed the bare `pip` entry from nixPkgs: it is not a Nix package (the Nix pip is already listed)".into(),
                 offset: array.span.start,
@@ -117,7 +130,8 @@ nixPkgs = ['python311', 'python311Packages.pip']
                 edits,
                 before: Some(cx.text[array.span.clone()].to_string()),
                 after: None,
-            }];
+            });
+            return findings;
         }
         // Which Python?
         let listed: Vec<String> = dedup(items.iter().filter_map(|(_, v)| nix_python_attr(v)));
@@ -154,11 +168,8 @@ nixPkgs = ['python311', 'python311Packages.pip']
         };
         let pip = pip_for(&python);
         let syntax = cx.syntax();
-        let reason = usage.map_or_else(
-            || "a bare `pip` is not a Nix package".to_string(),
-            |u| u.reason,
-        );
-        let mut findings = Vec::new();
+        let bare_names: Vec<&str> = bare.iter().map(|&i| items[i].1).collect();
+        let reason = usage.map_or_else(|| "nothing else provides pip".to_string(), |u| u.reason);
         let (edits, offset, before) = match array {
             Some(array) => {
                 let like = items.first().and_then(|(n, _)| n.as_str());
@@ -170,13 +181,6 @@ nixPkgs = ['python311', 'python311Packages.pip']
                 } else {
                     syntax.append_array_item(cx.text, array, &literal)
                 };
-                if !items.iter().any(|(_, v)| *v == "..." || *v == "@auto") && listed.is_empty() {
-                    findings.push(Finding::warning(
-                        code,
-                        array.span.start,
-                        "nixPkgs replaces the provider's packages (no \"...\") and lists no Python; check that a Python is installed",
-                    ));
-                }
                 (
                     edits,
                     array.span.start,
@@ -214,9 +218,12 @@ nixPkgs = ['python311', 'python311Packages.pip']
             }
         };
         let bare_note = if bare.is_empty() {
-            ""
+            String::new()
         } else {
-            " (replacing the bare `pip`, which is not a Nix package)"
+            format!(
+                " (replacing `{}`, which is not a Nix package)",
+                bare_names.join("`, `")
+            )
         };
         findings.push(Finding {
             code,
@@ -261,52 +268,27 @@ struct Usage {
 fn pip_usage(cx: &Context) -> Option<Usage> {
     let mut reason = None;
     let mut versions: Vec<String> = Vec::new();
-    for site in command_sites(cx.kind, cx.root()) {
-        let Some(s) = site.node.as_str() else {
-            continue;
-        };
-        if !s.value.contains("pip") && !s.value.contains("python") {
-            continue;
+    for_each_command(cx, |site, _c, args, in_venv| {
+        if in_venv {
+            return;
         }
-        let Ok(script) = shell::parse(&s.value) else {
-            continue;
-        };
-        let mut in_venv = site.provider_venv;
-        for list in &script.lists {
-            for p in &list.pipelines {
-                for c in &p.commands {
-                    let args = c.arguments();
-                    if activates_venv(c) {
-                        in_venv = true;
-                    }
-                    if let Some(v) = args
-                        .first()
-                        .and_then(|a| crate::python::python_program(a))
-                        .flatten()
-                        && !in_venv
-                        && !crate::python::is_venv_path(args[0])
-                        && !versions.contains(&v)
-                    {
-                        versions.push(v);
-                    }
-                    let inv = pip_invocation(&args).map(|i| (i, "pip"));
-                    if let Some((inv, what)) = inv {
-                        if !inv.venv && !in_venv && reason.is_none() {
-                            reason = Some(format!(
-                                "{} runs {what} outside a virtualenv",
-                                site.location
-                            ));
-                        }
-                        if let Some(v) = inv.python
-                            && !versions.contains(&v)
-                        {
-                            versions.push(v);
-                        }
-                    }
-                }
+        if let Some(v) = args.first().and_then(|a| python_program(a)).flatten()
+            && !is_venv_path(args[0])
+            && !versions.contains(&v)
+        {
+            versions.push(v);
+        }
+        if let Some(inv) = pip_invocation(args) {
+            if !inv.venv && reason.is_none() {
+                reason = Some(format!("{} runs pip outside a virtualenv", site.location));
+            }
+            if let Some(v) = inv.python
+                && !versions.contains(&v)
+            {
+                versions.push(v);
             }
         }
-    }
+    });
     reason.map(|reason| Usage {
         reason,
         invoked: (versions.len() == 1).then(|| versions[0].clone()),

@@ -132,16 +132,15 @@ cmds = ['python3.11 -m pip install -r requirements.txt']   # NF005: python310 is
                 _ => {}
             }
         });
-        if let Some(vars) = plan.and_then(|p| p.get_map("variables")) {
-            if vars.get("NIXPACKS_PYTHON_VERSION").is_none() {
-                if let Some(e) = vars.entry("PYTHON_VERSION") {
-                    out.push(Finding::warning(
+        if let Some(vars) = plan.and_then(|p| p.get_map("variables"))
+            && vars.get("NIXPACKS_PYTHON_VERSION").is_none()
+            && let Some(e) = vars.entry("PYTHON_VERSION")
+        {
+            out.push(Finding::warning(
                         code,
                         e.key_span.start,
                         "`PYTHON_VERSION` does not pin the Python: Nixpacks reads `NIXPACKS_PYTHON_VERSION`",
                     ));
-                }
-            }
         }
         out
     }

@@ -99,14 +99,16 @@ paths = [\"/opt/venv/bin\"]
             {
                 has_venv = true;
             }
-            if let Some(inv) = pip_invocation(args) {
-                if !inv.venv && !in_venv && pip_install(args, inv.rest).is_some() {
-                    if python.is_none() && python_program(args[inv.program]).is_some() {
-                        python = Some(args[inv.program].to_string());
-                    }
-                    if !targets.iter().any(|n| n.span == site.node.span) {
-                        targets.push(site.node);
-                    }
+            if let Some(inv) = pip_invocation(args)
+                && !inv.venv
+                && !in_venv
+                && pip_install(args, inv.rest).is_some()
+            {
+                if python.is_none() && python_program(args[inv.program]).is_some() {
+                    python = Some(args[inv.program].to_string());
+                }
+                if !targets.iter().any(|n| n.span == site.node.span) {
+                    targets.push(site.node);
                 }
             }
         });

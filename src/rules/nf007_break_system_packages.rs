@@ -77,15 +77,15 @@ cmds = ['pip install --break-system-packages -r requirements.txt']   # NF007
             if in_venv {
                 return;
             }
-            if let Some(inv) = pip_invocation(args) {
-                if !inv.venv && pip_install(args, inv.rest).is_some_and(|p| p.break_system_packages)
-                {
-                    out.push(Finding::warning(
-                        code,
-                        at,
-                        format!("{}: --break-system-packages {MESSAGE}", site.location),
-                    ));
-                }
+            if let Some(inv) = pip_invocation(args)
+                && !inv.venv
+                && pip_install(args, inv.rest).is_some_and(|p| p.break_system_packages)
+            {
+                out.push(Finding::warning(
+                    code,
+                    at,
+                    format!("{}: --break-system-packages {MESSAGE}", site.location),
+                ));
             }
         });
         if let Some(e) = cx
