@@ -172,10 +172,10 @@ pub fn venv_dirs(cx: &Context) -> Vec<String> {
             .flat_map(|l| &l.pipelines)
             .flat_map(|p| &p.commands)
         {
-            if let Some(d) = crate::python::creates_venv(&c.arguments()) {
-                if !dirs.contains(&d) {
-                    dirs.push(d);
-                }
+            if let Some(d) = crate::python::creates_venv(&c.arguments())
+                && !dirs.contains(&d)
+            {
+                dirs.push(d);
             }
         }
     }
