@@ -2,7 +2,7 @@
 
 use crate::driver::{self, Candidate, FileReport, RunOptions, Status, WalkOptions};
 use crate::engine::Options;
-use crate::output::{self, Summary, emit};
+use crate::output::{self, Summary, Which, emit};
 use crate::rules::{self, REGISTRY, Rule, RuleKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read};
@@ -349,6 +349,7 @@ fn fix(mut args: FixArgs) -> u8 {
                     || rel.is_some_and(|r| exclude.is_match(output::display_path(r))))
         });
     }
+    let notes = driver::link(&mut candidates);
     let opts = RunOptions {
         engine: Options { rules },
         write: args.write,
@@ -368,7 +369,10 @@ fn fix(mut args: FixArgs) -> u8 {
             }
             pb
         });
-    let mut report = |r: FileReport| {
+    let mut report = |mut r: FileReport| {
+        for (_, note) in notes.iter().filter(|(p, _)| *p == r.path) {
+            r.findings.insert(0, crate::engine::Reported::note(note));
+        }
         summary.add(&r);
         match &progress {
             Some(pb) => {
@@ -429,8 +433,13 @@ fn render(
                 emit(err, &format!("{l}\n"));
             }
             if args.check {
-                for l in output::finding_lines(r, true) {
+                for l in output::finding_lines(r, Which::Fixes) {
                     emit(out, &format!("{l}\n"));
+                }
+                if !args.quiet {
+                    for l in output::finding_lines(r, Which::Warnings) {
+                        emit(err, &format!("{l}\n"));
+                    }
                 }
             } else {
                 if !args.write
@@ -442,7 +451,7 @@ fn render(
                     );
                 }
                 if !args.quiet {
-                    for l in output::finding_lines(r, false) {
+                    for l in output::finding_lines(r, Which::Warnings) {
                         emit(err, &format!("{l}\n"));
                     }
                 }
@@ -508,8 +517,9 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
             }
         }
         Format::Text if args.check => {
-            for l in output::finding_lines(&r, true) {
-                emit(&mut out, &format!("{l}\n"));
+            let mut painted = anstream::stdout().lock();
+            for l in output::finding_lines(&r, Which::Fixes) {
+                emit(&mut painted, &format!("{l}\n"));
             }
         }
         Format::Text => {
@@ -527,7 +537,7 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
         }
     }
     if !args.quiet && args.format == Format::Text {
-        for l in output::finding_lines(&r, false) {
+        for l in output::finding_lines(&r, Which::Warnings) {
             emit(&mut err, &format!("{l}\n"));
         }
     }

@@ -150,14 +150,121 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
             errors.push(FileReport::error(p, None, e));
         }
     }
-    // The same file named twice (or reached through two roots) is fixed once.
+    // The same file named twice, reached through two roots (`. svc`) or
+    // through a symlink is fixed once.
     let mut seen = HashSet::new();
-    found.retain(|c| seen.insert(c.path.clone()));
+    found
+        .retain(|c| seen.insert(std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone())));
     (found, errors)
+}
+
+/// A note about a file found while linking configs (not from a rule).
+pub type Note = (PathBuf, String);
+
+/// Follow Railway's `build.nixpacksConfigPath` to the config it names (a
+/// config to fix whatever its name, if it stays inside the root the Railway
+/// file was found under), and note directories holding both nixpacks.toml
+/// and nixpacks.json (Nixpacks reads only the TOML). Returns notes to attach
+/// to the files' reports.
+pub fn link(candidates: &mut Vec<Candidate>) -> Vec<Note> {
+    let mut notes = Vec::new();
+    // Configs named by a Railway file, placed right after it.
+    let mut added: Vec<(usize, Candidate)> = Vec::new();
+    for (at, c) in candidates.iter().enumerate() {
+        let name = c.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let kind = if c.explicit {
+            None
+        } else {
+            Kind::from_file_name(name)
+        };
+        let Ok(bytes) = std::fs::read(&c.path) else {
+            continue;
+        };
+        let Ok(text) = crate::document::decode(&bytes) else {
+            continue;
+        };
+        let kind = kind.unwrap_or_else(|| Kind::detect(&c.path, text));
+        if !kind.is_railway() {
+            continue;
+        }
+        let Ok(doc) = crate::document::parse(kind.format(), text) else {
+            continue;
+        };
+        let Some(target) = doc
+            .root
+            .as_map()
+            .and_then(|m| m.get_map("build"))
+            .and_then(|b| b.get("nixpacksConfigPath"))
+            .and_then(|n| n.as_str())
+            .map(|s| s.value.clone())
+        else {
+            continue;
+        };
+        let dir = c.path.parent().unwrap_or(Path::new(""));
+        let joined = dir.join(&target);
+        let root = c.root.clone().unwrap_or_else(|| dir.to_path_buf());
+        let (Ok(real), Ok(real_root)) =
+            (std::fs::canonicalize(&joined), std::fs::canonicalize(&root))
+        else {
+            notes.push((
+                c.path.clone(),
+                format!("build.nixpacksConfigPath names `{target}`, which does not exist"),
+            ));
+            continue;
+        };
+        if !real.starts_with(&real_root) {
+            notes.push((
+                c.path.clone(),
+                format!(
+                    "build.nixpacksConfigPath names `{target}`, outside {}; not followed",
+                    root.display()
+                ),
+            ));
+            continue;
+        }
+        if real.is_file() {
+            added.push((
+                at,
+                Candidate {
+                    path: joined,
+                    explicit: true,
+                    root: Some(root),
+                },
+            ));
+        }
+    }
+    if !added.is_empty() {
+        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut seen: HashSet<PathBuf> = candidates.iter().map(|c| canon(&c.path)).collect();
+        for (at, a) in added.into_iter().rev() {
+            if seen.insert(canon(&a.path)) {
+                candidates.insert(at + 1, a);
+            }
+        }
+    }
+    // Both nixpacks.toml and nixpacks.json in one directory.
+    let tomls: HashSet<PathBuf> = candidates
+        .iter()
+        .filter(|c| c.path.file_name().is_some_and(|n| n == "nixpacks.toml"))
+        .filter_map(|c| c.path.parent().map(Path::to_path_buf))
+        .collect();
+    for c in candidates.iter() {
+        if c.path.file_name().is_some_and(|n| n == "nixpacks.json")
+            && c.path.parent().is_some_and(|d| tomls.contains(d))
+        {
+            notes.push((
+                c.path.clone(),
+                "nixpacks.toml is in the same directory, and Nixpacks reads only that one: this nixpacks.json has no effect (it is fixed anyway)".into(),
+            ));
+        }
+    }
+    notes
 }
 
 fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
+        // A message of nixfix's own says more than the kind.
+        _ if e.get_ref().is_some() => e.to_string(),
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),

@@ -46,6 +46,21 @@ pub struct Reported {
     pub after: Option<String>,
 }
 
+impl Reported {
+    /// A warning from nixfix itself about the file as a whole (code `nixfix`).
+    pub fn note(message: &str) -> Reported {
+        Reported {
+            code: "nixfix",
+            message: message.to_string(),
+            line: 1,
+            column: 1,
+            fixed: false,
+            before: None,
+            after: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub output: String,

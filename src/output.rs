@@ -20,10 +20,13 @@ pub fn unified_diff(path: &Path, before: &str, after: &str) -> String {
     }
     let p = display_path(path);
     let p = p.trim_start_matches('/');
+    // Like git, end a header naming a path with spaces with a tab, so that
+    // `patch` reads the whole name.
+    let tab = if p.contains(' ') { "\t" } else { "" };
     similar::TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{p}"), &format!("b/{p}"))
+        .header(&format!("a/{p}{tab}"), &format!("b/{p}{tab}"))
         .to_string()
 }
 
@@ -55,15 +58,21 @@ pub fn paint_diff(diff: &str) -> String {
     out
 }
 
-/// `path:line:col: CODE message` lines, one per finding (fixes only when
-/// `fixes` is set; warnings always).
-pub fn finding_lines(r: &FileReport, fixes: bool) -> Vec<String> {
+/// Which findings to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Fixes,
+    Warnings,
+}
+
+/// `path:line:col: CODE message` lines, one per finding of the kind asked.
+pub fn finding_lines(r: &FileReport, which: Which) -> Vec<String> {
     let p = display_path(&r.path);
     let code_style = AnsiColor::Red.on_default().bold();
     let warn_style = AnsiColor::Yellow.on_default().bold();
     let mut out = Vec::new();
     for f in &r.findings {
-        if f.fixed && !fixes {
+        if f.fixed != (which == Which::Fixes) {
             continue;
         }
         let (style, tag) = if f.fixed {

@@ -167,6 +167,19 @@ fn git(dir: &Path, args: &[&str]) -> std::process::Output {
     o
 }
 
+/// `patch -p1` in `dir` with `diff` on stdin.
+fn patch_p1(dir: &Path, diff: &[u8]) -> std::process::Output {
+    let pd = tempfile::tempdir().unwrap();
+    let p = pd.path().join("nixfix.patch");
+    fs::write(&p, diff).unwrap();
+    std::process::Command::new("patch")
+        .current_dir(dir)
+        .args(["-p1", "--batch", "--forward", "--no-backup-if-mismatch"])
+        .stdin(fs::File::open(&p).unwrap())
+        .output()
+        .expect("patch runs")
+}
+
 /// The last non-empty line of stderr (the summary).
 fn summary_line(stderr: &str) -> &str {
     stderr
@@ -189,21 +202,6 @@ fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
         .collect()
-}
-
-/// Copy a directory tree (files and directories only).
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = e.file_type().unwrap();
-        let dst = to.join(e.file_name());
-        if t.is_dir() {
-            copy_tree(&e.path(), &dst);
-        } else if t.is_file() {
-            fs::copy(e.path(), dst).unwrap();
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -370,7 +368,11 @@ fn check_prints_one_line_per_fix_and_no_diff() {
         .flat_map(|f| f.as_array().unwrap())
         .filter(|f| f["fixed"] == true)
         .count();
-    let lines: Vec<&str> = run.stdout.lines().collect();
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.contains(" warning: "))
+        .collect();
     assert_eq!(lines.len(), fixes, "{}", run.stdout);
     assert!(fixes >= 4, "{}", run.stdout);
     for l in &lines {
@@ -550,12 +552,12 @@ fn dry_run_diff_applies_with_git_apply_and_equals_write() {
     let dry = nf(r, &[]);
     assert_eq!(dry.code, 1, "{dry:?}");
     assert_eq!(diff_files(&dry.stdout).len(), 8, "{}", dry.stdout);
-    let patch = r.join("../nixfix-git.patch");
+    let pd = tempfile::tempdir().unwrap();
+    let patch = pd.path().join("nixfix.patch");
     fs::write(&patch, &dry.out).unwrap();
     let patch_s = patch.to_str().unwrap();
     git(r, &["apply", "--check", patch_s]);
     git(r, &["apply", patch_s]);
-    let _ = fs::remove_file(&patch);
     let w = written_tree();
     assert_same_files(r, w.path(), FIDELITY_FILES);
     // CRLF, BOM and the missing final newline survived.
@@ -585,20 +587,7 @@ fn dry_run_diff_applies_with_patch_p1_and_equals_write() {
     fidelity_tree(r);
     let dry = nf(r, &[]);
     assert_eq!(dry.code, 1, "{dry:?}");
-    let o = std::process::Command::new("patch")
-        .current_dir(r)
-        .args(["-p1", "--batch", "--forward", "--no-backup-if-mismatch"])
-        .stdin(
-            fs::File::open({
-                let p = r.join("../nixfix-p1.patch");
-                fs::write(&p, &dry.out).unwrap();
-                p
-            })
-            .unwrap(),
-        )
-        .output()
-        .unwrap();
-    let _ = fs::remove_file(r.join("../nixfix-p1.patch"));
+    let o = patch_p1(r, &dry.out);
     assert!(
         o.status.success(),
         "patch -p1 failed: {}{}",
@@ -610,7 +599,6 @@ fn dry_run_diff_applies_with_patch_p1_and_equals_write() {
 }
 
 #[test]
-#[ignore = "BUG: diff headers for a path with a space have no trailing tab, so `patch -p1` cannot find the file"]
 fn diff_for_a_path_with_a_space_applies_with_patch_p1() {
     if !has_tool("patch") || !has_tool("git") {
         eprintln!("skipped: patch or git not found");
@@ -622,15 +610,7 @@ fn diff_for_a_path_with_a_space_applies_with_patch_p1() {
     let want = filtered(r, "my service/nixpacks.toml", FIXABLE.as_bytes());
     let dry = nf(r, &[]);
     assert_eq!(dry.code, 1, "{dry:?}");
-    let p = r.join("../nixfix-space.patch");
-    fs::write(&p, &dry.out).unwrap();
-    let o = std::process::Command::new("patch")
-        .current_dir(r)
-        .args(["-p1", "--batch", "--forward", "--no-backup-if-mismatch"])
-        .stdin(fs::File::open(&p).unwrap())
-        .output()
-        .unwrap();
-    let _ = fs::remove_file(&p);
+    let o = patch_p1(r, &dry.out);
     assert!(
         o.status.success(),
         "patch -p1 failed: {}{}\n{}",
@@ -642,7 +622,6 @@ fn diff_for_a_path_with_a_space_applies_with_patch_p1() {
 }
 
 #[test]
-#[ignore = "BUG: overlapping roots (`nixfix . svc`) report, diff and write the same file twice; the combined diff does not apply"]
 fn overlapping_roots_fix_each_file_once() {
     let d = tempfile::tempdir().unwrap();
     let r = d.path();
@@ -844,7 +823,6 @@ fn stdin_check_exits_1_when_something_would_change() {
 }
 
 #[test]
-#[ignore = "BUG: `--check -` writes its finding lines to stdout with ANSI colour codes although stdout is a pipe"]
 fn stdin_check_has_no_colour_when_piped() {
     let d = tempfile::tempdir().unwrap();
     let r = nf_stdin(d.path(), &["--check", "-"], FIXABLE.as_bytes());
@@ -1172,7 +1150,7 @@ fn unknown_rule_code_exits_2_and_touches_nothing() {
         let run = nf(r, args);
         assert_eq!(run.code, 2, "{args:?}: {run:?}");
         assert_eq!(run.stdout, "", "{args:?}");
-        let bad = args[1].split(',').last().unwrap();
+        let bad = args[1].split(',').next_back().unwrap();
         assert!(run.stderr.contains(bad), "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains("unknown rule"), "{}", run.stderr);
         assert_untouched(&p, &snap);

@@ -141,8 +141,8 @@ fn layout(text: &str) -> Layout {
 // ---------------------------------------------------------------------------
 // What a fix may touch.
 
-/// Real keys and what Nixpacks ignores instead of them (NF004), by their
-/// normalized spelling (lowercase, no `_`/`-`).
+/// The keys (and aliases) Nixpacks reads in a plan, a phase and `[start]`;
+/// another spelling of one of them is a key NF004 may rename.
 const REAL_KEYS: &[&str] = &[
     "nixPkgs",
     "nixPackages",
@@ -252,9 +252,7 @@ fn is_pip_upgrade_line(line: &str) -> bool {
         .enumerate()
         .any(|(i, x)| is_pip_program(x) || (*x == "-m" && w.get(i + 1) == Some(&"pip")));
     let upgrade = w.iter().any(|x| {
-        *x == "--upgrade"
-            || (x.starts_with("-U") && !x.starts_with("--"))
-            || (x.starts_with('-') && !x.starts_with("--") && x.contains('U'))
+        *x == "--upgrade" || (x.starts_with('-') && !x.starts_with("--") && x.contains('U'))
     });
     runs_pip && upgrade && w[install + 1..].iter().any(|x| is_pip_requirement(x))
 }
@@ -377,11 +375,9 @@ fn check_diff(before: &str, after: &str) -> Vec<String> {
             let (tag, o, n) = op.as_tag_tuple();
             if matches!(tag, DiffTag::Delete | DiffTag::Replace) {
                 let seg = &old[o.clone()];
-                let ensure = seg.iter().any(|t| t.1.contains("ensurepip"));
                 for (li, t) in seg {
                     let ok = is_punct(t)
                         || is_command_word(t)
-                        || (ensure && !t.starts_with('#'))
                         || is_ignored_key(t)
                         || (t.starts_with('#') && removed_line_is_material(removed[*li]));
                     if !ok {
@@ -390,6 +386,25 @@ fn check_diff(before: &str, after: &str) -> Vec<String> {
                             show()
                         ));
                     }
+                }
+                // Removed words hang on an anchor: ensurepip, pip, an ignored key.
+                let words: Vec<&str> = seg
+                    .iter()
+                    .map(|t| t.1)
+                    .filter(|t| !is_punct(t) && !t.starts_with('#'))
+                    .collect();
+                let anchored = words.is_empty()
+                    || words.iter().any(|w| {
+                        w.contains("ensurepip")
+                            || is_pip_requirement(w)
+                            || is_pip_program(w)
+                            || is_ignored_key(w)
+                    });
+                if !anchored {
+                    problems.push(format!(
+                        "hunk at line {first_line} removes {words:?} from a command that stays:{}",
+                        show()
+                    ));
                 }
             }
             if matches!(tag, DiffTag::Insert | DiffTag::Replace) {
@@ -651,4 +666,57 @@ fn check_file(path: &Path, bytes: &[u8], kind: Kind) -> FileOutcome {
         warnings,
         problems,
     }
+}
+
+/// The diff check itself: it accepts what the rules do and catches what
+/// they must not do.
+#[test]
+fn diff_check_catches_spurious_changes() {
+    let ok = |b: &str, a: &str| {
+        let p = check_diff(b, a);
+        assert!(p.is_empty(), "{b:?} -> {a:?}: {p:?}");
+    };
+    let bad = |b: &str, a: &str| {
+        assert!(!check_diff(b, a).is_empty(), "not caught: {b:?} -> {a:?}");
+    };
+    ok(
+        "[phases.setup]\nnixPkgs = ['python311']\n\n[phases.install]\ncmds = [\n  'python3.11 -m ensurepip --upgrade',\n  'python3.11 -m pip install --upgrade pip',\n  'python3.11 -m pip install -r requirements.txt',\n]\n",
+        "[phases.setup]\nnixPkgs = ['python311', 'python311Packages.pip']\n\n[phases.install]\ncmds = [\n  'python3.11 -m pip install -r requirements.txt',\n]\n",
+    );
+    ok(
+        "cmds = [\"a && python -m ensurepip && b\"]\n",
+        "cmds = [\"a && b\"]\n",
+    );
+    ok(
+        "cmds = [\"pip install -U pip setuptools\"] # up\n",
+        "cmds = [\"pip install -U setuptools\"] # up\n",
+    );
+    ok(
+        "[phases.setup]\nnixpkgs = [\"python311\"]\n",
+        "[phases.setup]\nnixPkgs = [\"python311\"]\n",
+    );
+    ok(
+        "[phases.install]\ncmds = [\"pip install .\"]\n",
+        "[phases.setup]\nnixPkgs = [\"...\", \"python3Packages.pip\"]\n\n[phases.install]\ncmds = [\"pip install .\"]\n",
+    );
+    // Not where a rule fires.
+    bad("a = 1\n", "a = 2\n");
+    bad("# c\nnixPkgs = ['x']\n", "nixPkgs = ['x']\n");
+    // Where a rule fires, but more than it.
+    bad(
+        "cmds = [\"python -m ensurepip && make\"]\n",
+        "cmds = [\"\"]\n",
+    );
+    bad(
+        "nixPkgs = ['python311'] # keep\n",
+        "nixPkgs = ['python311', 'python311Packages.pip']\n",
+    );
+    bad(
+        "nixPkgs = ['python311', 'gcc']\n",
+        "nixPkgs = ['python311', 'python311Packages.pip']\n",
+    );
+    bad(
+        "cmds = [\"pip install --upgrade pip\", \"pip install -r r.txt\"]\n",
+        "cmds = [\"pip install --upgrade\"]\n",
+    );
 }

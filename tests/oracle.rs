@@ -46,6 +46,26 @@ use std::time::Instant;
 /// with this test). They still run; the test fails if one starts passing.
 const KNOWN_BUGS: &[&str] = &[];
 
+/// Fixtures (by name) that fail because of a known nixfix bug.
+const KNOWN_BUG_FIXTURES: &[&str] = &[
+    // The build phase runs after the Node provider's install: no virtualenv,
+    // yet nixfix treats every phase after an unreplaced install as inside the
+    // Python provider's /opt/venv and leaves the pip self-upgrade.
+    "node provider: no virtualenv after its install",
+    // Nixpacks reads runtime.txt (and Pipfile, .tool-versions) even when
+    // NIXPACKS_PYTHON_VERSION is set, and they win; nixfix prefers the variable.
+    "runtime.txt wins over NIXPACKS_PYTHON_VERSION",
+    // Nixpacks reads `python_full_version` from the Pipfile; nixfix does not.
+    "Pipfile python_full_version",
+    // Nixpacks maps only 2.7 and 3.7..3.13 and falls back to python3; nixfix
+    // writes python314Packages.pip.
+    ".python-version 3.14: Nixpacks falls back to python3",
+    // The spec's own mixed-Python case: `["...", "python311Packages.pip"]`
+    // beside the provider's unpinned python3. Nothing is reported (NF005
+    // compares with a listed Python only).
+    "pip of python311 beside the provider's python3",
+];
+
 /// Worker threads for the corpus part.
 const WORKERS: usize = 4;
 
@@ -171,18 +191,35 @@ fn plan(bin: &Path, dir: &Path, kind: Kind) -> Result<Value, String> {
     }
     let out = cmd
         .env("RUST_BACKTRACE", "0")
+        .env("RUST_LIB_BACKTRACE", "0")
         .output()
         .map_err(|e| format!("cannot run nixpacks: {e}"))?;
     if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let first = err
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .to_string();
-        return Err(format!("nixpacks exits {}: {first}", out.status));
+        return Err(nixpacks_error(&String::from_utf8_lossy(&out.stderr)));
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("plan is not JSON: {e}"))
+}
+
+/// The gist of a Nixpacks error: its cause without the position, or its
+/// first line.
+fn nixpacks_error(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let cause = lines
+        .iter()
+        .position(|l| *l == "Caused by:")
+        .and_then(|i| lines.get(i + 1))
+        .or(lines.first())
+        .copied()
+        .unwrap_or("nixpacks failed");
+    let cause = cause.trim_start_matches("0: ");
+    match cause.find(" at line ") {
+        Some(i) => cause[..i].to_string(),
+        None => cause.to_string(),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -398,7 +435,10 @@ fn check_cmds(what: &str, before: &[String], after: &[String], problems: &mut Ve
                 .filter(|w| !(w.len() == 1 && "\"'`;&|()\\\u{1}".contains(w.as_str())))
                 .collect();
             let ok = seg.iter().all(|w| is_command_word(w))
-                && (words.is_empty() || words.iter().any(|w| is_anchor(w)));
+                && (words.is_empty() || words.iter().any(|w| is_anchor(w)))
+                // Two commands never merge: a removed item separator goes
+                // with the removed command.
+                && (!seg.iter().any(|w| w == "\u{1}") || words.iter().any(|w| is_anchor(w)));
             if !ok {
                 problems.push(format!(
                     "{what}: the fix removes {seg:?}, which is not ensurepip or a pip self-upgrade\n    before: {before:?}\n    after:  {after:?}"
@@ -416,7 +456,7 @@ fn check_setup_pkgs(before: &[String], after: &[String], problems: &mut Vec<Stri
         .collect();
     let a: Vec<&String> = after
         .iter()
-        .filter(|p| !(nix_pip_python(p).is_some() && !before.contains(p)))
+        .filter(|p| nix_pip_python(p).is_none() || before.contains(p))
         .collect();
     if a != b {
         problems.push(format!(
@@ -598,6 +638,22 @@ fn judge(bin: &Path, case: &Case) -> Verdict {
     } else {
         before.clone()
     };
+
+    // A pip of a Python the plan does not install is a version mix Nixpacks
+    // really builds; nixfix must at least say something about it.
+    {
+        let pkgs = setup_pkgs(&after);
+        let pythons: BTreeSet<String> = pkgs.iter().filter_map(|p| nix_python(p)).collect();
+        let stray: Vec<&String> = pkgs
+            .iter()
+            .filter(|p| nix_pip_python(p).is_some_and(|py| !pythons.contains(&py)))
+            .collect();
+        if !stray.is_empty() && !pythons.is_empty() && !report.findings.iter().any(|f| !f.fixed) {
+            problems.push(format!(
+                "the plan installs {stray:?} beside the Python {pythons:?} (setup nixPkgs {pkgs:?}), and nixfix reports nothing"
+            ));
+        }
+    }
 
     // No ensurepip / pip self-upgrade left outside a virtualenv, unless
     // nixfix said it left one.
@@ -897,6 +953,100 @@ const FIXTURES: &[Fixture] = &[
         want_pkgs: &[],
     },
     Fixture {
+        name: "nixPackages and commands aliases",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPackages = [\"python311\"]\n\n[phases.install]\ncommands = [\"python3.11 -m ensurepip\", \"python3.11 -m pip install -r requirements.txt\"]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: "setup nixPkgs with ..., .python-version pins 3.12",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"...\", \"ffmpeg\"]\n\n[phases.install]\ncmds = [\"pip install -U pip\", \"pip install -r requirements.txt\"]\n",
+        extra: &[(".python-version", "3.12\n")],
+        changes: true,
+        want_pkgs: &["python312", "ffmpeg", "python312Packages.pip"],
+    },
+    Fixture {
+        name: "railway.toml inline plan without setup",
+        kind: Kind::RailwayToml,
+        config: "[build]\nbuilder = \"nixpacks\"\n\n[build.nixpacksPlan.phases.install]\ncmds = [\"python -m ensurepip\", \"pip install -r requirements.txt\"]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["python3", "gcc", "python3Packages.pip"],
+    },
+    Fixture {
+        name: "railway.json buildCommand runs in the provider's venv",
+        kind: Kind::RailwayJson,
+        config: "{\"build\": {\"builder\": \"NIXPACKS\", \"buildCommand\": \"pip install --upgrade pip && python manage.py collectstatic\"}}",
+        extra: &[],
+        changes: false,
+        want_pkgs: &[],
+    },
+    Fixture {
+        name: "nixPkgs without ... and without a Python",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"postgresql\"]\n\n[phases.install]\ncmds = [\"pip install -r requirements.txt\"]\n",
+        extra: &[],
+        changes: true,
+        want_pkgs: &["postgresql", "python3Packages.pip"],
+    },
+    Fixture {
+        name: "node provider: no virtualenv after its install",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"...\", \"python311\"]\n\n[phases.build]\ncmds = [\"python3.11 -m pip install --upgrade pip\", \"python3.11 -m pip install -r requirements.txt\", \"npm run build\"]\n",
+        extra: &[(
+            "package.json",
+            "{\"name\": \"app\", \"version\": \"1.0.0\", \"scripts\": {\"build\": \"echo b\", \"start\": \"node index.js\"}}\n",
+        )],
+        changes: true,
+        want_pkgs: &["nodejs_18", "python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: ".tool-versions pins 3.11",
+        kind: Kind::NixpacksToml,
+        config: "[phases.install]\ncmds = [\"python -m ensurepip\", \"pip install -r requirements.txt\"]\n",
+        extra: &[(".tool-versions", "nodejs 20.1.0\npython 3.11.4\n")],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: "runtime.txt wins over NIXPACKS_PYTHON_VERSION",
+        kind: Kind::NixpacksToml,
+        config: "[variables]\nNIXPACKS_PYTHON_VERSION = \"3.12\"\n\n[phases.install]\ncmds = [\"pip install -U pip\", \"pip install -r requirements.txt\"]\n",
+        extra: &[("runtime.txt", "python-3.10.13\n")],
+        changes: true,
+        want_pkgs: &["python310", "python310Packages.pip"],
+    },
+    Fixture {
+        name: "Pipfile python_full_version",
+        kind: Kind::NixpacksToml,
+        config: "[phases.install]\ncmds = [\"pip install --upgrade pip\", \"pip install -r requirements.txt\"]\n",
+        extra: &[(
+            "Pipfile",
+            "[packages]\nflask = \"*\"\n\n[requires]\npython_full_version = \"3.11.4\"\n",
+        )],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
+    },
+    Fixture {
+        name: ".python-version 3.14: Nixpacks falls back to python3",
+        kind: Kind::NixpacksToml,
+        config: "[phases.install]\ncmds = [\"pip install --upgrade pip\", \"pip install -r requirements.txt\"]\n",
+        extra: &[(".python-version", "3.14\n")],
+        changes: true,
+        want_pkgs: &["python3", "python3Packages.pip"],
+    },
+    Fixture {
+        name: "pip of python311 beside the provider's python3",
+        kind: Kind::NixpacksToml,
+        config: "[phases.setup]\nnixPkgs = [\"...\", \"python311Packages.pip\"]\n\n[phases.install]\ncmds = [\"python -m pip install -r requirements.txt\"]\n",
+        extra: &[],
+        changes: false,
+        want_pkgs: &[],
+    },
+    Fixture {
         name: "[phases.start] cmd is reported, not renamed",
         kind: Kind::NixpacksToml,
         config: "[phases.start]\ncmd = \"python main.py\"\n",
@@ -920,20 +1070,21 @@ fn fixtures_pass_the_oracle() {
         })
         .collect();
     let verdicts = judge_all(&bin, &cases);
-    let mut failures = Vec::new();
+    let mut failures: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for ((f, case), v) in FIXTURES.iter().zip(&cases).zip(verdicts) {
+        let mut problems = Vec::new();
         match v {
             Verdict::Pass { changed } => {
                 if changed != f.changes {
-                    failures.push(format!(
-                        "{}: nixfix {} the file, expected {}",
-                        f.name,
+                    problems.push(format!(
+                        "nixfix {} the file, expected {}",
                         if changed { "changed" } else { "did not change" },
                         if f.changes { "a change" } else { "none" }
                     ));
                 }
             }
-            other => failures.push(format!("{}: {other:?}", f.name)),
+            Verdict::Fail(p) => problems.extend(p),
+            other => problems.push(format!("{other:?}")),
         }
         if !f.want_pkgs.is_empty() {
             // The fixed plan's setup packages.
@@ -949,23 +1100,47 @@ fn fixtures_pass_the_oracle() {
                         .filter(|w| !pkgs.iter().any(|p| p == **w))
                         .collect();
                     if !missing.is_empty() {
-                        failures.push(format!(
-                            "{}: the fixed plan's setup nixPkgs {pkgs:?} lacks {missing:?}",
-                            f.name
+                        problems.push(format!(
+                            "the fixed plan's setup nixPkgs {pkgs:?} lacks {missing:?}"
                         ));
                     }
                 }
-                Err(e) => failures.push(format!("{}: {e}", f.name)),
+                Err(e) => problems.push(e),
             }
+        }
+        if !problems.is_empty() {
+            failures.insert(f.name, problems);
         }
     }
     eprintln!(
-        "oracle fixtures: {} cases, {} failures, {:.2} s",
+        "oracle fixtures: {} cases, {} fail ({} known bugs), {:.2} s",
         FIXTURES.len(),
         failures.len(),
+        KNOWN_BUG_FIXTURES.len(),
         started.elapsed().as_secs_f64()
     );
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let mut unexpected = Vec::new();
+    for (name, problems) in &failures {
+        let known = KNOWN_BUG_FIXTURES.contains(name);
+        let s = format!(
+            "fixture `{name}`{}:\n  {}",
+            if known { " (KNOWN_BUG_FIXTURES)" } else { "" },
+            problems.join("\n  ")
+        );
+        eprintln!("{s}");
+        if !known {
+            unexpected.push(s);
+        }
+    }
+    let now_passing: Vec<&&str> = KNOWN_BUG_FIXTURES
+        .iter()
+        .filter(|n| !failures.contains_key(**n))
+        .collect();
+    assert!(unexpected.is_empty(), "{}", unexpected.join("\n\n"));
+    assert!(
+        now_passing.is_empty(),
+        "these KNOWN_BUG_FIXTURES pass now; remove them from the list: {now_passing:?}"
+    );
 }
 
 struct Row {
@@ -1046,8 +1221,7 @@ fn corpus_passes_the_oracle() {
         match v {
             Verdict::RejectedBefore(e) => {
                 t.rejected += 1;
-                let reason = e.split(':').take(3).collect::<Vec<_>>().join(":");
-                rejected.entry(reason).or_default().push(case.label.clone());
+                rejected.entry(e).or_default().push(case.label.clone());
             }
             Verdict::FixError(e) => {
                 t.fix_errors += 1;
@@ -1137,4 +1311,104 @@ fn corpus_passes_the_oracle() {
         now_passing.is_empty(),
         "these KNOWN_BUGS ids pass now; remove them from the list: {now_passing:?}"
     );
+}
+
+/// The oracle's own checks: they accept what the rules do and catch what
+/// they must not do (no Nixpacks needed).
+#[test]
+fn oracle_checks_catch_bad_fixes() {
+    let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let cmds = |b: &[&str], a: &[&str]| {
+        let mut p = Vec::new();
+        check_cmds("cmds", &v(b), &v(a), &mut p);
+        p
+    };
+    assert!(cmds(&["a && python -m ensurepip && b"], &["a && b"]).is_empty());
+    assert!(
+        cmds(
+            &["python3 -m ensurepip || true", "pip install ."],
+            &["pip install ."]
+        )
+        .is_empty()
+    );
+    assert!(
+        cmds(
+            &["pip install -U pip setuptools"],
+            &["pip install -U setuptools"]
+        )
+        .is_empty()
+    );
+    assert!(!cmds(&["pip install -r r.txt"], &["pip r.txt"]).is_empty());
+    assert!(!cmds(&["python -m ensurepip && make"], &[""]).is_empty());
+    assert!(!cmds(&["x"], &["x", "y"]).is_empty());
+    assert!(!cmds(&["a", "b"], &["a b"]).is_empty());
+
+    let pkgs = |b: &[&str], a: &[&str]| {
+        let mut p = Vec::new();
+        check_setup_pkgs(&v(b), &v(a), &mut p);
+        p
+    };
+    assert!(
+        pkgs(
+            &["python311", "pip"],
+            &["python311", "python311Packages.pip"]
+        )
+        .is_empty()
+    );
+    assert!(
+        pkgs(
+            &["python3", "gcc"],
+            &["python3", "gcc", "python3Packages.pip"]
+        )
+        .is_empty()
+    );
+    assert!(
+        !pkgs(
+            &["python311", "gcc"],
+            &["python311", "python311Packages.pip"]
+        )
+        .is_empty()
+    );
+    assert!(!pkgs(&["python311"], &["python312", "python312Packages.pip"]).is_empty());
+
+    let plan = |install: &[&str], build: &[&str]| serde_json::json!({"phases": {"install": {"cmds": install}, "build": {"cmds": build}}});
+    let provider = "python -m venv --copies /opt/venv && . /opt/venv/bin/activate && pip install -r requirements.txt";
+    assert_eq!(
+        failing_commands(&plan(&["pip install --upgrade pip"], &[])).len(),
+        1
+    );
+    assert_eq!(
+        failing_commands(&plan(&["python3 -m ensurepip || true"], &[])).len(),
+        1
+    );
+    assert_eq!(
+        failing_commands(&plan(&["python3.11 -m pip install -U pip wheel"], &[])).len(),
+        1
+    );
+    assert!(failing_commands(&plan(&[provider], &["pip install -U pip"])).is_empty());
+    assert!(
+        failing_commands(&plan(
+            &[". /opt/venv/bin/activate && pip install -U pip"],
+            &[]
+        ))
+        .is_empty()
+    );
+    assert!(failing_commands(&plan(&["/opt/venv/bin/pip install -U pip"], &[])).is_empty());
+    assert!(failing_commands(&plan(&["pip install -U setuptools"], &[])).is_empty());
+    assert_eq!(
+        failing_commands(&plan(&["npm i"], &["pip install -U pip"])).len(),
+        1
+    );
+
+    let a = serde_json::json!({"variables": {"A": "1"}, "phases": {"setup": {"nixPkgs": ["python3"]}}, "start": {"cmd": "x"}});
+    assert!(compare_plans(&a, &a).is_empty());
+    let mut b = a.clone();
+    b["variables"]["A"] = "2".into();
+    assert!(!compare_plans(&a, &b).is_empty());
+    let mut b = a.clone();
+    b["start"]["cmd"] = "y".into();
+    assert!(!compare_plans(&a, &b).is_empty());
+    let mut b = a.clone();
+    b["phases"]["build"] = serde_json::json!({"cmds": ["make"]});
+    assert!(!compare_plans(&a, &b).is_empty());
 }

@@ -32,8 +32,7 @@ use std::path::{Path, PathBuf};
 /// Fixtures whose output is known to be wrong, with what is wrong. Skipped
 /// (and no snapshot is kept for them) until the code is fixed; then remove
 /// the entry and review the new snapshot.
-const KNOWN_BUGS: &[(&str, &str)] = &[
-];
+const KNOWN_BUGS: &[(&str, &str)] = &[];
 
 /// Fixtures that must produce no diff and no findings, besides `*-clean*`.
 const CLEAN: &[&str] = &[];

@@ -17,7 +17,85 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
         ParseError::at(format!("invalid TOML: {msg}"), text, offset)
     })?;
     let root = table_node(doc.as_table(), text, MapStyle::TomlRoot, Vec::new(), 0..0);
+    toml10(&root, text)?;
     Ok(root)
+}
+
+/// Nixpacks reads TOML 1.0; toml_edit also accepts TOML 1.1. Refuse what
+/// only 1.1 allows (newlines, comments and a trailing comma in an inline
+/// table; `\e` and `\xHH` escapes), so nixfix never fixes a file Nixpacks
+/// would reject, nor writes one.
+fn toml10(node: &Node, text: &str) -> Result<(), ParseError> {
+    let err = |msg: &str, at: usize| {
+        Err(ParseError::at(
+            format!(
+                "invalid TOML for Nixpacks: {msg} is TOML 1.1 syntax, and Nixpacks reads TOML 1.0"
+            ),
+            text,
+            at,
+        ))
+    };
+    match &node.kind {
+        NodeKind::Map(m) => {
+            if m.style == MapStyle::TomlInline {
+                let mut gaps = Vec::new();
+                let mut pos = node.span.start + 1;
+                for e in &m.entries {
+                    gaps.push(pos..e.key_span.start);
+                    pos = node_end(&e.value);
+                }
+                let close = node.span.end.saturating_sub(1);
+                let last = pos..close.max(pos);
+                for g in gaps.iter().chain(std::iter::once(&last)) {
+                    let gap = &text[g.clone()];
+                    if let Some(i) = gap.find(['\n', '#']) {
+                        return err("a newline or comment inside an inline table", g.start + i);
+                    }
+                }
+                if !m.entries.is_empty() && text[last.clone()].contains(',') {
+                    return err("a trailing comma in an inline table", last.start);
+                }
+            }
+            for e in &m.entries {
+                toml10(&e.value, text)?;
+            }
+        }
+        NodeKind::Array(a) => {
+            for i in &a.items {
+                toml10(i, text)?;
+            }
+        }
+        NodeKind::Str(st) if matches!(st.style, StrStyle::TomlBasic | StrStyle::TomlMlBasic) => {
+            let raw = &text[node.span.clone()];
+            let b = raw.as_bytes();
+            let mut i = 0;
+            while i + 1 < b.len() {
+                if b[i] == b'\\' {
+                    if matches!(b[i + 1], b'e' | b'x') {
+                        return err("a `\\e` or `\\x` escape", node.span.start + i);
+                    }
+                    i += 2;
+                    continue;
+                }
+                i += 1;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Where a value's text ends (a dotted map ends with its last value).
+fn node_end(n: &Node) -> usize {
+    match &n.kind {
+        NodeKind::Map(m) if m.style == MapStyle::TomlDotted => m
+            .entries
+            .iter()
+            .map(|e| node_end(&e.value))
+            .max()
+            .unwrap_or(n.span.end),
+        _ => n.span.end,
+    }
 }
 
 fn key_span(
@@ -405,6 +483,29 @@ mod tests {
             .unwrap()
             .items[0];
         assert_eq!(cmd.as_str().unwrap().style, StrStyle::TomlMlBasic);
+    }
+
+    #[test]
+    fn toml_1_1_syntax_is_refused() {
+        for (t, line) in [
+            ("a = {\n b = 1\n}\n", 1),
+            ("a = { b = 1, }\n", 1),
+            ("x = 1\na = { b = 1, # c\n c = 2 }\n", 2),
+            ("a = \"\\e[0m\"\n", 1),
+            ("a = \"\\x41\"\n", 1),
+        ] {
+            let e = parse(t).expect_err(t);
+            assert!(e.message.contains("TOML 1.1"), "{t:?}: {}", e.message);
+            assert_eq!(e.position.map(|p| p.0), Some(line), "{t:?}");
+        }
+        for t in [
+            "a = { b = 1, c.d = \"\"\"x\ny\"\"\" }\n",
+            "a = {}\n",
+            "a = { b = { c = [1,\n2] } }\n",
+            "a = \"\\\\e\\u001b\"\n",
+        ] {
+            parse(t).unwrap_or_else(|e| panic!("{t:?}: {e}"));
+        }
     }
 
     #[test]
