@@ -126,10 +126,16 @@ pub struct CommandSite<'a> {
 
 /// Every command string of the config: each phase's `cmds`/`commands`,
 /// `start.cmd`, and Railway's `build.buildCommand` and `deploy.startCommand`.
-pub fn command_sites<'a>(kind: Kind, root: &'a Node) -> Vec<CommandSite<'a>> {
+/// `python_provider` says whether Nixpacks' Python provider builds the app
+/// (its install phase is what creates `/opt/venv`).
+pub fn command_sites<'a>(
+    kind: Kind,
+    root: &'a Node,
+    python_provider: bool,
+) -> Vec<CommandSite<'a>> {
     let mut out = Vec::new();
     let plan_map = plan(kind, root).and_then(Node::as_map);
-    let venv_after_install = !plan_map.is_some_and(replaces_install);
+    let venv_after_install = python_provider && !plan_map.is_some_and(replaces_install);
     if let Some(plan) = plan_map {
         if let Some(phases) = plan.get_map("phases") {
             for ph in &phases.entries {
@@ -211,21 +217,49 @@ fn push_strings<'a>(out: &mut Vec<CommandSite<'a>>, v: &'a Node, loc: &str, prov
     }
 }
 
-/// The Python version pinned for the app, and where the pin comes from.
+/// The Python Nixpacks' Python provider will install, and why.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pin {
-    /// The Nix attribute (`python311`).
+    /// The Nix attribute (`python311`, or the provider's default `python3`).
     pub attr: String,
-    /// Where it was read (`.python-version`, `NIXPACKS_PYTHON_VERSION`).
+    /// Where it comes from (`.python-version`, `NIXPACKS_PYTHON_VERSION`, ...).
     pub source: String,
+    /// Whether something pins it (false: the provider's default).
+    pub pinned: bool,
 }
 
-/// What the directory around a config says about the app. Read lazily: most
-/// configs name their Python in `nixPkgs` and never need the files.
+/// Files whose presence makes Nixpacks pick a provider that comes before
+/// Python in its order (Node, Go, Ruby, PHP, Deno, Elixir, Java, ...).
+const EARLIER_PROVIDERS: &[&str] = &[
+    "package.json",
+    "go.mod",
+    "Gemfile",
+    "composer.json",
+    "index.php",
+    "deno.json",
+    "deno.jsonc",
+    "mix.exs",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "shard.yml",
+    "pubspec.yaml",
+    "gleam.toml",
+    "stack.yaml",
+    "build.sbt",
+    "project.clj",
+];
+/// Files that make Nixpacks' Python provider apply.
+const PYTHON_FILES: &[&str] = &["main.py", "requirements.txt", "pyproject.toml", "Pipfile"];
+
+/// What the directory around a config says about the app: which provider
+/// Nixpacks picks, and which Python. Read lazily, once per directory.
 #[derive(Debug, Default)]
 pub struct Environment {
     dir: Option<std::path::PathBuf>,
-    pin: std::sync::OnceLock<Option<Pin>>,
+    files: std::sync::OnceLock<Vec<String>>,
+    /// For tests and stdin: the content of a `.python-version`.
+    python_version_file: Option<String>,
 }
 
 impl Environment {
@@ -233,100 +267,143 @@ impl Environment {
     pub fn from_dir(dir: &Path) -> Environment {
         Environment {
             dir: Some(dir.to_path_buf()),
-            pin: std::sync::OnceLock::new(),
+            ..Environment::default()
         }
     }
 
-    /// An environment with a known pin (tests, stdin).
-    pub fn with_pin(pin: Option<Pin>) -> Environment {
-        let cell = std::sync::OnceLock::new();
-        let _ = cell.set(pin);
+    /// No directory, but a `.python-version` holding `version`.
+    pub fn with_python_version(version: &str) -> Environment {
         Environment {
-            dir: None,
-            pin: cell,
+            python_version_file: Some(version.to_string()),
+            ..Environment::default()
         }
     }
 
-    /// The Python pinned by a file next to the config, as Nixpacks' Python
-    /// provider reads it: `.python-version`, `runtime.txt`, `Pipfile`,
-    /// `.tool-versions`.
-    pub fn file_pin(&self) -> Option<Pin> {
-        self.pin
-            .get_or_init(|| self.dir.as_deref().and_then(read_pin))
-            .clone()
+    /// The names in the app directory (empty when there is none).
+    fn files(&self) -> &[String] {
+        self.files.get_or_init(|| {
+            let Some(dir) = &self.dir else {
+                return Vec::new();
+            };
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return Vec::new();
+            };
+            rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect()
+        })
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.files().iter().any(|f| f == name)
+    }
+
+    fn read(&self, name: &str) -> Option<String> {
+        if name == ".python-version" && self.python_version_file.is_some() {
+            return self.python_version_file.clone();
+        }
+        if !self.has(name) {
+            return None;
+        }
+        std::fs::read_to_string(self.dir.as_ref()?.join(name)).ok()
+    }
+
+    /// Whether Nixpacks' Python provider builds the app: named in the plan's
+    /// `providers`, or detected (Python files and no provider that comes
+    /// first). Without a directory (standard input) it is assumed.
+    pub fn python_provider(&self, plan: Option<&Map>) -> bool {
+        if let Some(list) = plan
+            .and_then(|p| p.get("providers"))
+            .and_then(Node::as_array)
+        {
+            let names: Vec<&str> = list
+                .items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .map(|s| s.value.as_str())
+                .collect();
+            if names.contains(&"python") {
+                return true;
+            }
+            if !names.contains(&"...") {
+                return false;
+            }
+        }
+        if self.dir.is_none() {
+            return true;
+        }
+        !EARLIER_PROVIDERS.iter().any(|f| self.has(f)) && PYTHON_FILES.iter().any(|f| self.has(f))
+    }
+
+    /// The Python the provider installs, read exactly as Nixpacks 1.41 reads
+    /// it: `NIXPACKS_PYTHON_VERSION`, else `.python-version`; but
+    /// `runtime.txt`, then `Pipfile`, then `.tool-versions` win over both
+    /// when present. Versions it does not package fall back to `python3`.
+    pub fn python(&self, plan: Option<&Map>) -> Pin {
+        let var = plan
+            .and_then(|p| p.get_map("variables"))
+            .and_then(|v| v.get("NIXPACKS_PYTHON_VERSION"))
+            .and_then(Node::as_str)
+            .map(|s| s.value.clone());
+        let (version, source): (Option<String>, &str) = if var.is_none()
+            && (self.python_version_file.is_some() || self.has(".python-version"))
+        {
+            (self.read(".python-version"), ".python-version")
+        } else if self.has("runtime.txt") {
+            (self.read("runtime.txt"), "runtime.txt")
+        } else if self.has("Pipfile") {
+            (
+                self.read("Pipfile").and_then(|t| pipfile_version(&t)),
+                "Pipfile",
+            )
+        } else if self.has(".tool-versions") {
+            (
+                self.read(".tool-versions").and_then(|t| tool_versions(&t)),
+                ".tool-versions",
+            )
+        } else {
+            (var, "NIXPACKS_PYTHON_VERSION")
+        };
+        match version.as_deref().and_then(crate::python::supported_attr) {
+            Some(attr) => Pin {
+                attr,
+                source: source.to_string(),
+                pinned: true,
+            },
+            None => Pin {
+                attr: "python3".into(),
+                source: match version {
+                    Some(v) => format!(
+                        "{source} asks for {}, which Nixpacks does not package, so it uses python3",
+                        v.trim()
+                    ),
+                    None => "nothing pins the Python, so the provider installs python3".into(),
+                },
+                pinned: false,
+            },
+        }
     }
 }
 
-fn read_pin(dir: &Path) -> Option<Pin> {
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
-    let pin = |attr: Option<String>, source: &str| {
-        attr.map(|attr| Pin {
-            attr,
-            source: source.to_string(),
-        })
-    };
-    read(".python-version")
-        .and_then(|t| {
-            pin(
-                first_line(&t).and_then(crate::python::version_to_attr),
-                ".python-version",
-            )
-        })
-        .or_else(|| {
-            read("runtime.txt").and_then(|t| {
-                pin(
-                    first_line(&t).and_then(crate::python::version_to_attr),
-                    "runtime.txt",
-                )
-            })
-        })
-        .or_else(|| {
-            read("Pipfile").and_then(|t| {
-                let v = t.lines().find_map(|l| {
-                    let l = l.trim();
-                    let rest = l
-                        .strip_prefix("python_version")?
-                        .trim_start()
-                        .strip_prefix('=')?;
-                    Some(rest.trim().trim_matches(['"', '\'']).to_string())
-                });
-                pin(
-                    v.as_deref().and_then(crate::python::version_to_attr),
-                    "Pipfile",
-                )
-            })
-        })
-        .or_else(|| {
-            read(".tool-versions").and_then(|t| {
-                let v = t.lines().find_map(|l| {
-                    let mut it = l.split_whitespace();
-                    (it.next() == Some("python"))
-                        .then(|| it.next().map(str::to_string))
-                        .flatten()
-                });
-                pin(
-                    v.as_deref().and_then(crate::python::version_to_attr),
-                    ".tool-versions",
-                )
-            })
-        })
+/// `python_version = "3.11"` or `python_full_version = "3.11.4"` in a Pipfile.
+fn pipfile_version(t: &str) -> Option<String> {
+    t.lines().find_map(|l| {
+        let l = l.trim();
+        let rest = l
+            .strip_prefix("python_version")
+            .or_else(|| l.strip_prefix("python_full_version"))?
+            .trim_start()
+            .strip_prefix('=')?;
+        Some(rest.trim().trim_matches(['"', '\'']).to_string())
+    })
 }
 
-fn first_line(t: &str) -> Option<&str> {
-    t.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-}
-
-/// `NIXPACKS_PYTHON_VERSION` set in the plan's `variables`.
-pub fn variables_pin(plan: &Map) -> Option<Pin> {
-    let v = plan
-        .get_map("variables")?
-        .get("NIXPACKS_PYTHON_VERSION")?
-        .as_str()?;
-    crate::python::version_to_attr(&v.value).map(|attr| Pin {
-        attr,
-        source: "NIXPACKS_PYTHON_VERSION".into(),
+/// `python 3.11.4` in `.tool-versions`.
+fn tool_versions(t: &str) -> Option<String> {
+    t.lines().find_map(|l| {
+        let mut it = l.split_whitespace();
+        (it.next() == Some("python"))
+            .then(|| it.next().map(str::to_string))
+            .flatten()
     })
 }
 
@@ -355,19 +432,73 @@ mod tests {
     }
 
     #[test]
-    fn pins_from_files() {
+    fn python_as_nixpacks_reads_it() {
         let d = tempfile::tempdir().unwrap();
-        assert_eq!(Environment::from_dir(d.path()).file_pin(), None);
-        std::fs::write(d.path().join("runtime.txt"), "python-3.10.12\n").unwrap();
+        let w = |n: &str, t: &str| std::fs::write(d.path().join(n), t).unwrap();
+        let plan = |var: Option<&str>| {
+            let t = match var {
+                Some(v) => format!("[variables]\nNIXPACKS_PYTHON_VERSION = \"{v}\"\n"),
+                None => String::new(),
+            };
+            crate::document::parse(Format::Toml, &t).unwrap().root
+        };
+        let py = |var: Option<&str>| {
+            Environment::from_dir(d.path())
+                .python(plan(var).as_map())
+                .attr
+        };
+        assert_eq!(py(None), "python3");
+        assert_eq!(py(Some("3.12")), "python312");
+        w(".python-version", "3.10.4\n");
+        assert_eq!(py(None), "python310");
         assert_eq!(
-            Environment::from_dir(d.path()).file_pin().unwrap().attr,
-            "python310"
+            py(Some("3.12")),
+            "python312",
+            "the variable beats .python-version"
         );
-        std::fs::write(d.path().join(".python-version"), "3.12\n").unwrap();
-        let p = Environment::from_dir(d.path()).file_pin().unwrap();
+        w("runtime.txt", "python-3.9.18\n");
         assert_eq!(
-            (p.attr.as_str(), p.source.as_str()),
-            ("python312", ".python-version")
+            py(Some("3.12")),
+            "python39",
+            "runtime.txt beats the variable"
+        );
+        assert_eq!(
+            py(None),
+            "python310",
+            ".python-version comes first without the variable"
+        );
+        std::fs::remove_file(d.path().join("runtime.txt")).unwrap();
+        std::fs::remove_file(d.path().join(".python-version")).unwrap();
+        w("Pipfile", "[requires]\npython_full_version = \"3.11.4\"\n");
+        assert_eq!(py(None), "python311");
+        w("Pipfile", "[requires]\n");
+        assert_eq!(
+            py(Some("3.12")),
+            "python3",
+            "a Pipfile without a version overrides the variable"
+        );
+        std::fs::remove_file(d.path().join("Pipfile")).unwrap();
+        w(".python-version", "3.14\n");
+        let p = Environment::from_dir(d.path()).python(None);
+        assert_eq!((p.attr.as_str(), p.pinned), ("python3", false));
+    }
+
+    #[test]
+    fn python_provider_detection() {
+        let d = tempfile::tempdir().unwrap();
+        let env = || Environment::from_dir(d.path());
+        assert!(!env().python_provider(None), "no Python files");
+        std::fs::write(d.path().join("requirements.txt"), "").unwrap();
+        assert!(env().python_provider(None));
+        std::fs::write(d.path().join("package.json"), "{}").unwrap();
+        assert!(!env().python_provider(None), "Node comes first");
+        let plan = crate::document::parse(Format::Toml, "providers = [\"python\"]\n")
+            .unwrap()
+            .root;
+        assert!(env().python_provider(plan.as_map()));
+        assert!(
+            Environment::default().python_provider(None),
+            "assumed without a directory"
         );
     }
 }

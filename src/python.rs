@@ -399,6 +399,31 @@ pub fn version_to_attr(version: &str) -> Option<String> {
     }
 }
 
+/// A version as Nixpacks 1.41 maps it to a Nix Python: 3.7 to 3.13 and 2.7;
+/// `None` for anything else (Nixpacks then uses its default `python3`).
+pub fn supported_attr(version: &str) -> Option<String> {
+    let attr = version_to_attr(version.trim().trim_matches(['"', '\'']))?;
+    let ok = matches!(
+        attr.as_str(),
+        "python37"
+            | "python38"
+            | "python39"
+            | "python310"
+            | "python311"
+            | "python312"
+            | "python313"
+            | "python27"
+            | "python2"
+    );
+    ok.then(|| {
+        if attr == "python2" {
+            "python27".to_string()
+        } else {
+            attr
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

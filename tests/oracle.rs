@@ -47,24 +47,7 @@ use std::time::Instant;
 const KNOWN_BUGS: &[&str] = &[];
 
 /// Fixtures (by name) that fail because of a known nixfix bug.
-const KNOWN_BUG_FIXTURES: &[&str] = &[
-    // The build phase runs after the Node provider's install: no virtualenv,
-    // yet nixfix treats every phase after an unreplaced install as inside the
-    // Python provider's /opt/venv and leaves the pip self-upgrade.
-    "node provider: no virtualenv after its install",
-    // Nixpacks reads runtime.txt (and Pipfile, .tool-versions) even when
-    // NIXPACKS_PYTHON_VERSION is set, and they win; nixfix prefers the variable.
-    "runtime.txt wins over NIXPACKS_PYTHON_VERSION",
-    // Nixpacks reads `python_full_version` from the Pipfile; nixfix does not.
-    "Pipfile python_full_version",
-    // Nixpacks maps only 2.7 and 3.7..3.13 and falls back to python3; nixfix
-    // writes python314Packages.pip.
-    ".python-version 3.14: Nixpacks falls back to python3",
-    // The spec's own mixed-Python case: `["...", "python311Packages.pip"]`
-    // beside the provider's unpinned python3. Nothing is reported (NF005
-    // compares with a listed Python only).
-    "pip of python311 beside the provider's python3",
-];
+const KNOWN_BUG_FIXTURES: &[&str] = &[];
 
 /// Worker threads for the corpus part.
 const WORKERS: usize = 4;

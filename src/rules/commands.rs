@@ -2,7 +2,6 @@
 //! from the config's shell strings.
 
 use super::{Context, Finding};
-use crate::config::command_sites;
 use crate::document::strings::{decode_with_offsets, encode};
 use crate::document::{Node, NodeKind};
 use crate::edit::Edit;
@@ -37,7 +36,7 @@ pub fn rewrite_commands(
     let dirs = venv_dirs(cx);
     // Items to remove, per array (keyed by the array's span start).
     let mut removals: BTreeMap<usize, (&Node, Vec<Removal>)> = BTreeMap::new();
-    for site in command_sites(cx.kind, cx.root()) {
+    for site in cx.command_sites() {
         let Some(s) = site.node.as_str() else {
             continue;
         };
@@ -156,7 +155,7 @@ pub fn rewrite_commands(
 /// Directories the config's commands create virtualenvs in.
 pub fn venv_dirs(cx: &Context) -> Vec<String> {
     let mut dirs = Vec::new();
-    for site in command_sites(cx.kind, cx.root()) {
+    for site in cx.command_sites() {
         let Some(s) = site.node.as_str() else {
             continue;
         };
@@ -199,7 +198,7 @@ pub fn for_each_command<'a>(
     mut f: impl FnMut(&crate::config::CommandSite<'a>, &SimpleCommand, &[&str], bool),
 ) {
     let dirs = venv_dirs(cx);
-    for site in command_sites(cx.kind, cx.root()) {
+    for site in cx.command_sites() {
         let Some(s) = site.node.as_str() else {
             continue;
         };
@@ -222,7 +221,7 @@ pub fn for_each_command<'a>(
 }
 
 fn location_of(cx: &Context, array: &Node, idx: usize) -> String {
-    command_sites(cx.kind, cx.root())
+    cx.command_sites()
         .into_iter()
         .find(|s| matches!(s.array, Some((a, i)) if a.span == array.span && i == idx))
         .map_or_else(|| "a command".to_string(), |s| s.location)

@@ -115,6 +115,16 @@ impl Context<'_> {
     pub fn suppressed(&self, code: &str, offset: usize) -> bool {
         self.suppressions.covers(self.text, code, offset)
     }
+    /// Every command string, knowing whether the Python provider's
+    /// virtualenv surrounds it.
+    pub fn command_sites(&self) -> Vec<crate::config::CommandSite<'_>> {
+        let plan = self.plan().and_then(Node::as_map);
+        crate::config::command_sites(self.kind, &self.doc.root, self.env.python_provider(plan))
+    }
+    /// The Python the provider installs when `nixPkgs` names none.
+    pub fn provider_python(&self) -> crate::config::Pin {
+        self.env.python(self.plan().and_then(Node::as_map))
+    }
     pub fn plan(&self) -> Option<&Node> {
         crate::config::plan(self.kind, &self.doc.root)
     }

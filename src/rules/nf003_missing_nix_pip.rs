@@ -2,7 +2,7 @@
 
 use super::commands::for_each_command;
 use super::{Context, Finding, Rule};
-use crate::config::{Pin, plan_path, variables_pin};
+use crate::config::plan_path;
 use crate::document::{Node, NodeKind};
 use crate::edit::Edit;
 use crate::python::{
@@ -137,7 +137,6 @@ nixPkgs = ['python311', 'python311Packages.pip']
         let listed: Vec<String> = dedup(items.iter().filter_map(|(_, v)| nix_python_attr(v)));
         let from_sets: Vec<String> =
             dedup(items.iter().filter_map(|(_, v)| nix_packages_python(v)));
-        let plan_map = cx.plan().and_then(Node::as_map);
         let (python, why) = if listed.len() > 1 {
             return vec![Finding::warning(
                 code,
@@ -154,10 +153,10 @@ nixPkgs = ['python311', 'python311Packages.pip']
                 from_sets[0].clone(),
                 format!("{}Packages is used in nixPkgs", from_sets[0]),
             )
-        } else if let Some(Pin { attr, source }) =
-            plan_map.and_then(variables_pin).or(cx.env.file_pin())
+        } else if let pin = cx.provider_python()
+            && pin.pinned
         {
-            (attr, format!("{source} pins it"))
+            (pin.attr, format!("{} pins it", pin.source))
         } else if let Some(v) = usage.as_ref().and_then(|u| u.invoked.clone()) {
             (v.clone(), format!("the commands run {v}"))
         } else {
@@ -297,7 +296,7 @@ fn pip_usage(cx: &Context) -> Option<Usage> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Environment, Kind, Pin};
+    use crate::config::{Environment, Kind};
     use crate::rules::testing::{fix, fix_with};
 
     #[test]
@@ -350,10 +349,7 @@ mod tests {
     #[test]
     fn python_choice_order() {
         let base = "[phases.install]\ncmds = [\"python3.11 -m pip install -r r.txt\"]\n";
-        let env = Environment::with_pin(Some(Pin {
-            attr: "python310".into(),
-            source: ".python-version".into(),
-        }));
+        let env = Environment::with_python_version("3.10\n");
         let (out, _) = fix_with("NF003", Kind::NixpacksToml, base, &env);
         assert!(out.contains("python310Packages.pip"), "{out}");
         let t = format!("[variables]\nNIXPACKS_PYTHON_VERSION = \"3.12\"\n{base}");

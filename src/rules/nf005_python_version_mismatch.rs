@@ -2,7 +2,6 @@
 
 use super::commands::for_each_command;
 use super::{Context, Finding, Rule, RuleKind};
-use crate::config::variables_pin;
 use crate::document::Node;
 use crate::python::{
     basename, is_nix_pip, is_venv_path, nix_packages_python, nix_python_attr, python_program,
@@ -75,22 +74,36 @@ cmds = ['python3.11 -m pip install -r requirements.txt']   # NF005: python310 is
             .iter()
             .filter_map(|(v, _)| nix_python_attr(v))
             .collect();
-        let (installed, source) = if listed.len() == 1 {
-            (Some(listed[0].clone()), "listed in nixPkgs".to_string())
-        } else if let Some(pin) = plan.and_then(variables_pin).or(cx.env.file_pin()) {
-            (Some(pin.attr), format!("pinned by {}", pin.source))
+        // The Python Nixpacks installs: the one listed, or the provider's.
+        let provider = cx.provider_python();
+        let (installed, source, pinned) = if listed.len() == 1 {
+            (listed[0].clone(), "listed in nixPkgs".to_string(), true)
+        } else if listed.is_empty() {
+            (
+                provider.attr.clone(),
+                provider.source.clone(),
+                provider.pinned,
+            )
         } else {
-            (None, String::new())
+            return out; // several listed: NF003 reports it
         };
-        if let Some(py) = &installed {
-            for (v, at) in &pkgs {
-                if is_nix_pip(v) && nix_packages_python(v).as_ref() != Some(py) && py != "python3" {
-                    out.push(Finding::warning(
-                        code,
-                        *at,
-                        format!("`{v}` is the pip of another Python than {py} ({source}); use {py}Packages.pip"),
-                    ));
-                }
+        let source = if pinned && listed.is_empty() {
+            format!("pinned by {source}")
+        } else {
+            source
+        };
+        for (v, at) in &pkgs {
+            let Some(of) = nix_packages_python(v).filter(|_| is_nix_pip(v)) else {
+                continue;
+            };
+            if of != installed && !(of == "python3" && !pinned) {
+                out.push(Finding::warning(
+                    code,
+                    *at,
+                    format!(
+                        "`{v}` is the pip of {of}, but the Python installed is {installed} ({source}): two Pythons; use {installed}Packages.pip or pin {of}"
+                    ),
+                ));
             }
         }
         let mut seen = Vec::new();
@@ -115,22 +128,21 @@ cmds = ['python3.11 -m pip install -r requirements.txt']   # NF005: python310 is
             }
             seen.push((invoked.clone(), site.location.clone()));
             let at = site.node.span.start;
-            match &installed {
-                Some(py) if py != "python3" && *py != invoked => out.push(Finding::warning(
-                    code,
-                    at,
-                    format!("{}: `{b}` runs {invoked}, but the Python installed is {py} ({source}); call `python`/`pip` or pin {invoked}", site.location),
-                )),
-                None => out.push(Finding::warning(
-                    code,
-                    at,
-                    format!(
-                        "{}: `{b}` runs {invoked}, but nothing pins the Python, so the provider installs python3; pin it (NIXPACKS_PYTHON_VERSION, or {invoked} in nixPkgs) or call `python`/`pip`",
-                        site.location
-                    ),
-                )),
-                _ => {}
+            if invoked == installed {
+                return;
             }
+            let msg = if pinned {
+                format!(
+                    "{}: `{b}` runs {invoked}, but the Python installed is {installed} ({source}); call `python`/`pip` or pin {invoked}",
+                    site.location
+                )
+            } else {
+                format!(
+                    "{}: `{b}` runs {invoked}, but {source}; pin it (NIXPACKS_PYTHON_VERSION, or {invoked} in nixPkgs) or call `python`/`pip`",
+                    site.location
+                )
+            };
+            out.push(Finding::warning(code, at, msg));
         });
         if let Some(vars) = plan.and_then(|p| p.get_map("variables"))
             && vars.get("NIXPACKS_PYTHON_VERSION").is_none()
@@ -170,7 +182,13 @@ mod tests {
         let n = notes("[phases.install]\ncmds = ['python3.12 -m pip install .']\n");
         assert!(n[0].contains("nothing pins"), "{n:?}");
         let n = notes("[phases.setup]\nnixPkgs = ['python311', 'python310Packages.pip']\n");
-        assert!(n[0].contains("another Python"), "{n:?}");
+        assert!(n[0].contains("two Pythons"), "{n:?}");
+        // The SPEC's case: the provider's unpinned python3 beside python311's pip.
+        let n = notes("[phases.setup]\nnixPkgs = ['...', 'python311Packages.pip']\n");
+        assert!(
+            n[0].contains("python3 ") && n[0].contains("python311"),
+            "{n:?}"
+        );
         let n = notes("[variables]\nPYTHON_VERSION = '3.11'\n");
         assert!(n[0].contains("NIXPACKS_PYTHON_VERSION"), "{n:?}");
     }
