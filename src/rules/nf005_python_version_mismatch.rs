@@ -96,7 +96,7 @@ cmds = ['python3.11 -m pip install -r requirements.txt']   # NF005: python310 is
             let Some(of) = nix_packages_python(v).filter(|_| is_nix_pip(v)) else {
                 continue;
             };
-            if of != installed && !(of == "python3" && !pinned) {
+            if of != installed && (of != "python3" || pinned) {
                 out.push(Finding::warning(
                     code,
                     *at,
