@@ -13,6 +13,7 @@ mod nf005_python_version_mismatch;
 mod nf006_venv_install;
 mod nf007_break_system_packages;
 mod nf008_unknown_key;
+mod nf009_invalid_type;
 
 use crate::config::{Environment, Kind};
 use crate::document::{Document, Node, Syntax};
@@ -32,6 +33,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &nf005_python_version_mismatch::PythonVersionMismatch,
     &nf007_break_system_packages::BreakSystemPackages,
     &nf008_unknown_key::UnknownKey,
+    &nf009_invalid_type::InvalidType,
 ];
 
 /// Whether a rule rewrites the file or only reports.
