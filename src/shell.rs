@@ -139,7 +139,9 @@ enum Tok {
     And(Range<usize>),
     Or(Range<usize>),
     Pipe,
+    /// `;` or `&`
     Sep,
+    Newline,
     Comment(Range<usize>),
 }
 
@@ -160,7 +162,6 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
     let mut commands: Vec<SimpleCommand> = Vec::new();
     let mut words: Vec<Word> = Vec::new();
     let mut before: Option<Connector> = None;
-    let mut pending: Option<Connector> = None;
 
     fn end_command(
         words: &mut Vec<Word>,
@@ -209,21 +210,39 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
     }
 
     let mut iter = toks.into_iter().peekable();
+    let mut after_pipe = false;
+    let mut after_connector = false;
     while let Some(t) = iter.next() {
         match t {
-            Tok::Word(w) => words.push(w),
-            Tok::Pipe => end_command(&mut words, &mut commands)?,
+            Tok::Word(w) => {
+                words.push(w);
+                after_pipe = false;
+                after_connector = false;
+            }
+            Tok::Pipe => {
+                end_command(&mut words, &mut commands)?;
+                after_pipe = true;
+            }
             Tok::And(_) | Tok::Or(_) => {
                 end_command(&mut words, &mut commands)?;
                 end_pipeline(&mut commands, &mut pipelines, before);
-                pending = Some(if matches!(t, Tok::And(_)) {
+                before = Some(if matches!(t, Tok::And(_)) {
                     Connector::And
                 } else {
                     Connector::Or
                 });
-                before = pending;
+                after_connector = true;
             }
-            Tok::Sep | Tok::Comment(_) => {
+            // `a &&` or `a |` at the end of a line: the command goes on.
+            Tok::Newline | Tok::Comment(_) if after_pipe || after_connector => {
+                if matches!(t, Tok::Comment(_)) && matches!(iter.peek(), Some(Tok::Newline)) {
+                    iter.next();
+                }
+            }
+            Tok::Sep | Tok::Newline | Tok::Comment(_) => {
+                if after_pipe || after_connector {
+                    return Err(Unsupported("an operator with no command after it".into()));
+                }
                 let comment_end = if let Tok::Comment(r) = &t {
                     Some(r.end)
                 } else {
@@ -235,15 +254,8 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
                 if !commands.is_empty() {
                     end_pipeline(&mut commands, &mut pipelines, before);
                     before = None;
-                    pending = None;
-                } else if pending.is_some() {
-                    // `a &&` then a newline (or a comment): the chain goes on.
-                    if matches!(t, Tok::Sep) {
-                        continue;
-                    }
-                    continue;
-                } else if !commands.is_empty() || matches!(t, Tok::Sep) && pipelines.is_empty() {
-                    // A separator with nothing before it: `; a` or blank lines.
+                } else if matches!(t, Tok::Sep) && pipelines.is_empty() {
+                    return Err(Unsupported("`;` or `&` with no command before it".into()));
                 }
                 let attach = comment_end.is_some() && !pipelines.is_empty();
                 end_list(
@@ -251,11 +263,9 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
                     &mut lists,
                     if attach { comment_end } else { None },
                 );
-                if let Tok::Comment(_) = t {
-                    // The comment runs to the newline, which is the separator.
-                    if matches!(iter.peek(), Some(Tok::Sep)) {
-                        iter.next();
-                    }
+                // A comment runs to the newline, which is the separator.
+                if matches!(t, Tok::Comment(_)) && matches!(iter.peek(), Some(Tok::Newline)) {
+                    iter.next();
                 }
             }
         }
@@ -263,10 +273,11 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
     if !words.is_empty() {
         end_command(&mut words, &mut commands)?;
     }
+    if after_pipe || after_connector {
+        return Err(Unsupported("a command that ends with an operator".into()));
+    }
     if !commands.is_empty() {
         end_pipeline(&mut commands, &mut pipelines, before);
-    } else if pending.is_some() {
-        return Err(Unsupported("a chain that ends with `&&` or `||`".into()));
     }
     end_list(&mut pipelines, &mut lists, None);
     for l in &mut lists {
@@ -319,7 +330,7 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
             }
             b'\n' => {
                 flush!(i);
-                toks.push(Tok::Sep);
+                toks.push(Tok::Newline);
                 i += 1;
             }
             b'#' if word_start.is_none() => {
@@ -764,9 +775,24 @@ mod tests {
             "echo 'unclosed",
             "a &&",
             "case $x in a) X;; esac",
+            "a |",
+            "a | ; b",
+            "; a",
+            "& a",
+            "a; ; b",
+            "a && ; b",
         ] {
             assert!(parse(s).is_err(), "{s:?} should be refused");
         }
+    }
+
+    #[test]
+    fn operators_at_the_end_of_a_line_continue_the_command() {
+        let s = parse("echo x |\nX").unwrap();
+        assert_eq!(s.lists.len(), 1);
+        assert_eq!(s.lists[0].pipelines[0].commands.len(), 2);
+        assert_eq!(strip("a &&\n  X &&\n  b"), "a &&\n  b");
+        assert_eq!(strip("a && # why\n X"), "a");
     }
 
     #[test]

@@ -4,9 +4,14 @@
 use super::{Node, eol};
 use crate::edit::Edit;
 
-/// Start of the line holding `pos`.
+/// Start of the line holding `pos` (after a UTF-8 BOM on the first line,
+/// so nothing is ever inserted before it or deletes it).
 pub fn line_start(text: &str, pos: usize) -> usize {
-    text[..pos].rfind('\n').map_or(0, |p| p + 1)
+    match text[..pos].rfind('\n') {
+        Some(p) => p + 1,
+        None if text.starts_with('\u{feff}') && pos >= 3 => 3,
+        None => 0,
+    }
 }
 
 /// Position of the line ending (`\r\n` or `\n`) of the line holding `pos`, or

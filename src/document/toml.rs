@@ -343,7 +343,7 @@ impl Syntax for TomlSyntax {
                     v = format!("{} = {{ {v} }}", render_key(p));
                 }
                 match map.entries.last() {
-                    Some(last) => vec![Edit::insert(last.value.span.end, format!(", {v}"))],
+                    Some(last) => vec![Edit::insert(node_end(&last.value), format!(", {v}"))],
                     None => vec![Edit::replace(
                         map_node.span.start + 1..map_node.span.end - 1,
                         format!(" {v} "),
@@ -369,9 +369,8 @@ impl Syntax for TomlSyntax {
                     format!("{indent}{} = {value}{nl}", render_path(&full)),
                 )]
             }
-            MapStyle::TomlRoot | MapStyle::TomlHeader { .. } | MapStyle::TomlImplicit
-                if parents.is_empty() =>
-            {
+            // An implicit table has no body to add to: it gets a header below.
+            MapStyle::TomlRoot | MapStyle::TomlHeader { .. } if parents.is_empty() => {
                 let line = format!("{} = {value}", render_key(key));
                 let at = match (&map.style, body_end(map)) {
                     (_, Some(end)) => next_line(text, end),
@@ -565,6 +564,38 @@ mod tests {
         assert_eq!(
             insert(t, &["phases"], &["setup", "nixPkgs"]),
             "phases = { install = { cmds = [] }, setup = { nixPkgs = [\"x\"] } }\n"
+        );
+    }
+
+    #[test]
+    fn insert_into_implicit_table_gets_a_header() {
+        let t = "[phases.setup.x]\n[phases.install]\ncmds = []\n";
+        assert_eq!(
+            insert(t, &["phases", "setup"], &["nixPkgs"]),
+            "[phases.setup]\nnixPkgs = [\"x\"]\n\n[phases.setup.x]\n[phases.install]\ncmds = []\n"
+        );
+    }
+
+    #[test]
+    fn insert_into_inline_table_after_a_dotted_key() {
+        let t = "phases.setup = { a.b = 1 }\n";
+        assert_eq!(
+            insert(t, &["phases", "setup"], &["nixPkgs"]),
+            "phases.setup = { a.b = 1, nixPkgs = [\"x\"] }\n"
+        );
+    }
+
+    #[test]
+    fn insert_after_a_bom_never_before_it() {
+        let t = "\u{feff}[phases.install]\ncmds = []\n";
+        assert_eq!(
+            insert(t, &["phases"], &["setup", "nixPkgs"]),
+            "\u{feff}[phases.setup]\nnixPkgs = [\"x\"]\n\n[phases.install]\ncmds = []\n"
+        );
+        let t = "\u{feff}phases.install.cmds = []\n";
+        assert_eq!(
+            insert(t, &["phases"], &["setup", "nixPkgs"]),
+            "\u{feff}phases.setup.nixPkgs = [\"x\"]\nphases.install.cmds = []\n"
         );
     }
 

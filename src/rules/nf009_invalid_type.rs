@@ -136,10 +136,10 @@ fn bad(path: &str, want: Want, at: usize) -> Finding {
 
 fn check(map: &Map, table: &[(&str, Want)], prefix: &str, out: &mut Vec<Finding>) {
     for e in &map.entries {
-        if let Some((_, want)) = table.iter().find(|(k, _)| *k == e.key) {
-            if !want.ok(&e.value) {
-                out.push(bad(&format!("{prefix}{}", e.key), *want, e.key_span.start));
-            }
+        if let Some((_, want)) = table.iter().find(|(k, _)| *k == e.key)
+            && !want.ok(&e.value)
+        {
+            out.push(bad(&format!("{prefix}{}", e.key), *want, e.key_span.start));
         }
     }
 }
