@@ -356,7 +356,7 @@ fn fix(mut args: FixArgs) -> u8 {
         keep_text: !args.write || args.format == Format::Json,
     };
     let mut summary = Summary::default();
-    let mut out = anstream::stdout().lock();
+    let mut out = output::buffered_stdout();
     let mut err = anstream::stderr().lock();
     // A progress bar on long runs, only when a person is watching stderr.
     let progress =
@@ -395,6 +395,7 @@ fn fix(mut args: FixArgs) -> u8 {
         pb.finish_and_clear();
     }
     summary.seconds = started.elapsed().as_secs_f64();
+    output::finish(&mut out);
     if args.format == Format::Json {
         let line = serde_json::json!({ "summary": summary });
         emit(&mut out, &format!("{line}\n"));

@@ -131,11 +131,15 @@ pub struct CommandSite<'a> {
 pub fn command_sites<'a>(
     kind: Kind,
     root: &'a Node,
-    python_provider: bool,
+    python_provider: &dyn Fn() -> bool,
 ) -> Vec<CommandSite<'a>> {
     let mut out = Vec::new();
     let plan_map = plan(kind, root).and_then(Node::as_map);
-    let venv_after_install = python_provider && !plan_map.is_some_and(replaces_install);
+    // Asked only when it matters: the install phase is the provider's and
+    // a later command may run Python.
+    let venv_after_install = !plan_map.is_some_and(replaces_install)
+        && later_python(kind, root, plan_map)
+        && python_provider();
     if let Some(plan) = plan_map {
         if let Some(phases) = plan.get_map("phases") {
             for ph in &phases.entries {
@@ -170,6 +174,43 @@ pub fn command_sites<'a>(
         push_strings(&mut out, v, "deploy.startCommand", venv_after_install);
     }
     out
+}
+
+/// Whether a command after the install phase mentions Python or pip.
+fn later_python(kind: Kind, root: &Node, plan: Option<&Map>) -> bool {
+    let mentions = |n: &Node| match &n.kind {
+        NodeKind::Str(s) => s.value.contains("pip") || s.value.contains("python"),
+        NodeKind::Array(a) => a.items.iter().any(|i| {
+            i.as_str()
+                .is_some_and(|s| s.value.contains("pip") || s.value.contains("python"))
+        }),
+        _ => false,
+    };
+    let phases = plan.and_then(|p| p.get_map("phases")).is_some_and(|ph| {
+        ph.entries.iter().any(|e| {
+            e.key != "setup"
+                && e.key != "install"
+                && e.value.as_map().is_some_and(|m| {
+                    m.entries
+                        .iter()
+                        .any(|c| (c.key == "cmds" || c.key == "commands") && mentions(&c.value))
+                })
+        })
+    });
+    let start = plan
+        .and_then(|p| p.get_map("start"))
+        .and_then(|s| s.get("cmd"))
+        .is_some_and(mentions);
+    let railway = kind.is_railway()
+        && root.as_map().is_some_and(|r| {
+            r.get_map("build")
+                .and_then(|b| b.get("buildCommand"))
+                .is_some_and(mentions)
+                || r.get_map("deploy")
+                    .and_then(|d| d.get("startCommand"))
+                    .is_some_and(mentions)
+        });
+    phases || start || railway
 }
 
 /// Whether the plan replaces the provider's install commands (a `cmds`

@@ -20,6 +20,9 @@ pub struct Candidate {
     pub explicit: bool,
     /// The root it was found under (for the symlink policy).
     pub root: Option<PathBuf>,
+    /// Found by walking as a symbolic link (a walked regular file needs no
+    /// extra lstat before it is read).
+    pub link: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -78,6 +81,7 @@ const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target"];
 pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<FileReport>) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
+    let saw_link = std::sync::atomic::AtomicBool::new(false);
     for p in paths {
         let meta = match std::fs::metadata(p) {
             Ok(m) => m,
@@ -91,6 +95,7 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
                 path: p.clone(),
                 explicit: true,
                 root: None,
+                link: false,
             });
             continue;
         }
@@ -117,6 +122,7 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
             let shared = &shared;
             let walk_errors = &walk_errors;
             let root = p.clone();
+            let saw_link = &saw_link;
             Box::new(move |entry| {
                 match entry {
                     Ok(e) => {
@@ -128,10 +134,15 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
                             .and_then(Kind::from_file_name)
                             .is_some();
                         if is_file_like && name_ok && e.depth() > 0 {
+                            let link = e.path_is_symlink();
+                            if link {
+                                saw_link.store(true, Ordering::Relaxed);
+                            }
                             shared.lock().expect("not poisoned").push(Candidate {
                                 path: e.into_path(),
                                 explicit: false,
                                 root: Some(root.clone()),
+                                link,
                             });
                         }
                     }
@@ -152,9 +163,14 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
     }
     // The same file named twice, reached through two roots (`. svc`) or
     // through a symlink is fixed once.
-    let mut seen = HashSet::new();
-    found
-        .retain(|c| seen.insert(std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone())));
+    // One root walked without symlinks yields every file once, and needs no
+    // realpath per file.
+    if paths.len() > 1 || saw_link.load(Ordering::Relaxed) || found.iter().any(|c| c.explicit) {
+        let mut seen = HashSet::new();
+        found.retain(|c| {
+            seen.insert(std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone()))
+        });
+    }
     (found, errors)
 }
 
@@ -177,6 +193,9 @@ pub fn link(candidates: &mut Vec<Candidate>) -> Vec<Note> {
         } else {
             Kind::from_file_name(name)
         };
+        if kind.is_some_and(|k| !k.is_railway()) {
+            continue;
+        }
         let Ok(bytes) = std::fs::read(&c.path) else {
             continue;
         };
@@ -229,6 +248,7 @@ pub fn link(candidates: &mut Vec<Candidate>) -> Vec<Note> {
                     path: joined,
                     explicit: true,
                     root: Some(root),
+                    link: false,
                 },
             ));
         }
@@ -334,7 +354,10 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
             .and_then(|n| n.to_str())
             .and_then(Kind::from_file_name)
     };
-    if path.is_symlink() {
+    // A walked regular file (the usual case) is opened straight away; a
+    // file named on the command line is checked for being a link first.
+    let is_link = c.link || (c.explicit && path.is_symlink());
+    if is_link {
         match (
             std::fs::canonicalize(path),
             c.root.as_ref().map(std::fs::canonicalize),
@@ -360,7 +383,19 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
             _ => {}
         }
     }
-    let meta = match std::fs::metadata(path) {
+    // A named FIFO or device would block or never end: regular files only.
+    if c.explicit
+        && let Ok(m) = std::fs::metadata(path)
+        && !m.is_file()
+        && !m.is_dir()
+    {
+        return FileReport::error(path, name_kind, "not a regular file");
+    }
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
+    };
+    let meta = match file.metadata() {
         Ok(m) => m,
         Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
     };
@@ -378,10 +413,11 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
             ),
         );
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
-    };
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    if let Err(e) = std::io::Read::read_to_end(&mut file, &mut bytes) {
+        return FileReport::error(path, name_kind, io_message(&e));
+    }
+    drop(file);
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

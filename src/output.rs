@@ -232,6 +232,46 @@ impl Summary {
     }
 }
 
+/// Standard output, buffered (one write per 64 KiB, not per line), with
+/// colour codes stripped unless the colour choice (`--color`, `NO_COLOR`, a
+/// terminal) wants them.
+pub fn buffered_stdout() -> Box<dyn Write> {
+    let stdout = std::io::stdout();
+    let color = !matches!(
+        anstream::AutoStream::choice(&stdout),
+        anstream::ColorChoice::Never
+    );
+    let w = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    if color {
+        Box::new(w)
+    } else {
+        Box::new(Strip(w))
+    }
+}
+
+/// A writer that drops ANSI escape codes (every write is whole text).
+struct Strip<W: Write>(W);
+
+impl<W: Write> Write for Strip<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        write!(self.0, "{}", anstream::adapter::strip_str(&text))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Flush a buffered stream, ending quietly on a closed pipe.
+pub fn finish(w: &mut dyn Write) {
+    if let Err(e) = w.flush() {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
 /// Write to a stream, ending quietly on a closed pipe (`nixfix | head`).
 pub fn emit(w: &mut dyn Write, s: &str) {
     if let Err(e) = w.write_all(s.as_bytes())

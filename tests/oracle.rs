@@ -559,6 +559,7 @@ fn fix_in_place(path: &Path, dir: &Path) -> FileReport {
             path: path.to_path_buf(),
             explicit: false,
             root: Some(dir.to_path_buf()),
+            link: false,
         },
         &RunOptions {
             engine: Options::default(),

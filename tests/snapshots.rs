@@ -100,6 +100,7 @@ fn run(f: &Fixture) -> FileReport {
         path: f.path.clone(),
         explicit: false,
         root: Some(fixtures_root()),
+        link: false,
     };
     driver::process(&c, &opts())
 }

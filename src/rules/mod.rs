@@ -121,7 +121,9 @@ impl Context<'_> {
     /// virtualenv surrounds it.
     pub fn command_sites(&self) -> Vec<crate::config::CommandSite<'_>> {
         let plan = self.plan().and_then(Node::as_map);
-        crate::config::command_sites(self.kind, &self.doc.root, self.env.python_provider(plan))
+        crate::config::command_sites(self.kind, &self.doc.root, &|| {
+            self.env.python_provider(plan)
+        })
     }
     /// The Python the provider installs when `nixPkgs` names none.
     pub fn provider_python(&self) -> crate::config::Pin {

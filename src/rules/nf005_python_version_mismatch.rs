@@ -75,24 +75,51 @@ cmds = ['python3.11 -m pip install -r requirements.txt']   # NF005: python310 is
             .filter_map(|(v, _)| nix_python_attr(v))
             .collect();
         // The Python Nixpacks installs: the one listed, or the provider's.
-        let provider = cx.provider_python();
+        // Nothing names a version: nothing to compare (and no need to read
+        // the pins around the file).
+        let versioned = ["python3.", "python2.", "pip3.", "Packages.pip"]
+            .iter()
+            .any(|n| cx.text.contains(n));
+        if versioned {
+            self.compare(cx, &pkgs, &listed, &mut out);
+        }
+        if let Some(vars) = plan.and_then(|p| p.get_map("variables"))
+            && vars.get("NIXPACKS_PYTHON_VERSION").is_none()
+            && let Some(e) = vars.entry("PYTHON_VERSION")
+        {
+            out.push(Finding::warning(
+                code,
+                e.key_span.start,
+                "`PYTHON_VERSION` does not pin the Python: Nixpacks reads `NIXPACKS_PYTHON_VERSION`",
+            ));
+        }
+        out
+    }
+}
+
+impl PythonVersionMismatch {
+    fn compare(
+        &self,
+        cx: &Context,
+        pkgs: &[(String, usize)],
+        listed: &[String],
+        out: &mut Vec<Finding>,
+    ) {
+        let code = self.code();
         let (installed, source, pinned) = if listed.len() == 1 {
             (listed[0].clone(), "listed in nixPkgs".to_string(), true)
         } else if listed.is_empty() {
-            (
-                provider.attr.clone(),
-                provider.source.clone(),
-                provider.pinned,
-            )
+            let p = cx.provider_python();
+            (p.attr, p.source, p.pinned)
         } else {
-            return out; // several listed: NF003 reports it
+            return; // several listed: NF003 reports it
         };
         let source = if pinned && listed.is_empty() {
             format!("pinned by {source}")
         } else {
             source
         };
-        for (v, at) in &pkgs {
+        for (v, at) in pkgs {
             let Some(of) = nix_packages_python(v).filter(|_| is_nix_pip(v)) else {
                 continue;
             };
@@ -144,17 +171,6 @@ cmds = ['python3.11 -m pip install -r requirements.txt']   # NF005: python310 is
             };
             out.push(Finding::warning(code, at, msg));
         });
-        if let Some(vars) = plan.and_then(|p| p.get_map("variables"))
-            && vars.get("NIXPACKS_PYTHON_VERSION").is_none()
-            && let Some(e) = vars.entry("PYTHON_VERSION")
-        {
-            out.push(Finding::warning(
-                        code,
-                        e.key_span.start,
-                        "`PYTHON_VERSION` does not pin the Python: Nixpacks reads `NIXPACKS_PYTHON_VERSION`",
-                    ));
-        }
-        out
     }
 }
 
