@@ -193,7 +193,9 @@ pub fn link(candidates: &mut Vec<Candidate>) -> Vec<Note> {
         } else {
             Kind::from_file_name(name)
         };
-        if kind.is_some_and(|k| !k.is_railway()) {
+        if kind.is_some_and(|k| !k.is_railway())
+            || !std::fs::metadata(&c.path).is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE_SIZE)
+        {
             continue;
         }
         let Ok(bytes) = std::fs::read(&c.path) else {
