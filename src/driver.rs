@@ -457,8 +457,11 @@ pub fn run_ordered<T: Sync, R: Send>(
         }
         return;
     }
+    // Work is handed out, and results sent back, in batches: one channel
+    // message per item costs more than fixing a small config.
+    const BATCH: usize = 32;
     let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<R>)>();
     std::thread::scope(|s| {
         for _ in 0..jobs {
             let tx = tx.clone();
@@ -466,9 +469,13 @@ pub fn run_ordered<T: Sync, R: Send>(
             let work = &work;
             s.spawn(move || {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(it) = items.get(i) else { break };
-                    if tx.send((i, work(it))).is_err() {
+                    let start = next.fetch_add(BATCH, Ordering::Relaxed);
+                    if start >= items.len() {
+                        break;
+                    }
+                    let end = (start + BATCH).min(items.len());
+                    let out: Vec<R> = items[start..end].iter().map(work).collect();
+                    if tx.send((start, out)).is_err() {
                         break;
                     }
                 }
@@ -477,11 +484,13 @@ pub fn run_ordered<T: Sync, R: Send>(
         drop(tx);
         let mut pending = BTreeMap::new();
         let mut want = 0;
-        for (i, r) in rx {
-            pending.insert(i, r);
-            while let Some(r) = pending.remove(&want) {
-                sink(r);
-                want += 1;
+        for (i, batch) in rx {
+            pending.insert(i, batch);
+            while let Some(batch) = pending.remove(&want) {
+                want += batch.len();
+                for r in batch {
+                    sink(r);
+                }
             }
         }
     });

@@ -103,6 +103,7 @@ pub fn fix_text(
     let mut cur = text.to_string();
     let mut history: Vec<Vec<Edit>> = Vec::new();
     let crlf = document::eol(text) == "\r\n";
+    let scripts = crate::rules::ScriptCache::default();
     let mut findings = Vec::new();
     'pass: for _step in 0..MAX_STEPS {
         let mut warnings = Vec::new();
@@ -115,6 +116,7 @@ pub fn fix_text(
                     kind,
                     env,
                     suppressions: &suppressions,
+                    scripts: &scripts,
                 };
                 let mut found = rule.check(&cx);
                 found.retain(|f| !cx.suppressed(f.code, f.offset));

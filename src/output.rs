@@ -265,10 +265,10 @@ impl<W: Write> Write for Strip<W> {
 
 /// Flush a buffered stream, ending quietly on a closed pipe.
 pub fn finish(w: &mut dyn Write) {
-    if let Err(e) = w.flush() {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
+    if let Err(e) = w.flush()
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
     }
 }
 

@@ -5,8 +5,8 @@ use std::path::Path;
 
 /// Replace the contents of `path` with `bytes`: write a temporary file in
 /// the same directory, flush it to disk, give it the original's permissions,
-/// then rename it over the original. A crash leaves either the old or the
-/// new file, never a mix. A symlink is written through: its target is
+/// then rename it over the original. A crash (or SIGKILL) leaves either the
+/// old or the new file, never a mix or an empty file. A symlink is written through: its target is
 /// replaced and the link stays a link.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let target = if path.is_symlink() {
@@ -33,11 +33,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     std::fs::set_permissions(tmp.path(), meta.permissions())?;
     tmp.persist(&target).map_err(|e| e.error)?;
-    // Make the rename itself durable.
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    // The directory is not synced: a crash may lose the rename and leave the
+    // old file, which is one of the two allowed outcomes; syncing the data
+    // before the rename is what rules out a new name with missing data.
     Ok(())
 }
 

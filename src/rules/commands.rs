@@ -48,7 +48,8 @@ pub fn rewrite_commands(
         if cx.suppressed(code, at) {
             continue;
         }
-        let script = match shell::parse(value) {
+        let parsed = cx.shell(value);
+        let script = match parsed.as_ref() {
             Ok(script) => script,
             Err(why) => {
                 if suspicious(value) {
@@ -63,7 +64,7 @@ pub fn rewrite_commands(
         };
         let mut in_venv = site.provider_venv;
         let mut messages = Vec::new();
-        let rw = shell::rewrite(&script, |c| {
+        let rw = shell::rewrite(script, |c| {
             let args = c.arguments();
             let d = decide(c, &args, in_venv || runs_from(&args, &dirs));
             if activates_venv(c) {
@@ -162,7 +163,8 @@ pub fn venv_dirs(cx: &Context) -> Vec<String> {
         if !s.value.contains("venv") {
             continue;
         }
-        let Ok(script) = shell::parse(&s.value) else {
+        let parsed = cx.shell(&s.value);
+        let Ok(script) = parsed.as_ref() else {
             continue;
         };
         for c in script
@@ -202,7 +204,8 @@ pub fn for_each_command<'a>(
         let Some(s) = site.node.as_str() else {
             continue;
         };
-        let Ok(script) = shell::parse(&s.value) else {
+        let parsed = cx.shell(&s.value);
+        let Ok(script) = parsed.as_ref() else {
             continue;
         };
         let mut in_venv = site.provider_venv;

@@ -104,7 +104,18 @@ pub struct Context<'a> {
     pub kind: Kind,
     pub env: &'a Environment,
     pub suppressions: &'a crate::suppress::Suppressions,
+    /// Command strings already split by the shell layer (shared by the rules
+    /// and the steps of one file: most strings are parsed once).
+    pub scripts: &'a ScriptCache,
 }
+
+/// Parsed command strings, by their text.
+pub type ScriptCache = std::cell::RefCell<
+    std::collections::HashMap<
+        String,
+        std::rc::Rc<Result<crate::shell::Script, crate::shell::Unsupported>>,
+    >,
+>;
 
 impl Context<'_> {
     pub fn syntax(&self) -> &'static dyn Syntax {
@@ -112,6 +123,20 @@ impl Context<'_> {
     }
     pub fn root(&self) -> &Node {
         &self.doc.root
+    }
+    /// The shell structure of a command string.
+    pub fn shell(
+        &self,
+        value: &str,
+    ) -> std::rc::Rc<Result<crate::shell::Script, crate::shell::Unsupported>> {
+        if let Some(s) = self.scripts.borrow().get(value) {
+            return s.clone();
+        }
+        let parsed = std::rc::Rc::new(crate::shell::parse(value));
+        self.scripts
+            .borrow_mut()
+            .insert(value.to_string(), parsed.clone());
+        parsed
     }
     /// Whether a suppression comment turns `code` off at `offset`.
     pub fn suppressed(&self, code: &str, offset: usize) -> bool {
