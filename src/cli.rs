@@ -333,34 +333,113 @@ fn fix(mut args: FixArgs) -> u8 {
         }
         return fix_stdin(&args, rules);
     }
-    let (mut candidates, missing) = driver::discover(
-        &paths,
-        &WalkOptions {
-            no_ignore: args.no_ignore,
-            hidden: args.hidden,
-            jobs,
-        },
-    );
-    if !exclude.is_empty() {
-        candidates.retain(|c| {
-            let rel = c.root.as_ref().and_then(|r| c.path.strip_prefix(r).ok());
-            c.explicit
-                || !(exclude.is_match(output::display_path(&c.path))
-                    || rel.is_some_and(|r| exclude.is_match(output::display_path(r))))
-        });
-    }
-    let notes = driver::link(&mut candidates);
+    let walk = WalkOptions {
+        no_ignore: args.no_ignore,
+        hidden: args.hidden,
+        jobs,
+    };
+    let excluded = |c: &Candidate| {
+        let rel = c.root.as_ref().and_then(|r| c.path.strip_prefix(r).ok());
+        !c.explicit
+            && !exclude.is_empty()
+            && (exclude.is_match(output::display_path(&c.path))
+                || rel.is_some_and(|r| exclude.is_match(output::display_path(r))))
+    };
     let opts = RunOptions {
         engine: Options { rules },
         write: args.write,
-        keep_text: !args.write || args.format == Format::Json,
+        keep_text: (!args.write && !args.check) || args.format == Format::Json,
     };
-    let mut summary = Summary::default();
+    let summary = std::sync::Mutex::new(Summary::default());
     let mut out = output::buffered_stdout();
     let mut err = anstream::stderr().lock();
-    // A progress bar on long runs, only when a person is watching stderr.
-    let progress =
-        (stderr_is_terminal() && !args.quiet && candidates.len() >= PROGRESS_MIN).then(|| {
+    let watched = stderr_is_terminal() && !args.quiet;
+    let one_dir = args.files_from.is_none() && paths.len() == 1 && paths[0].is_dir();
+    if one_dir {
+        // The usual case: fix while walking, print sorted at the end.
+        let root = paths[0].clone();
+        let progress = watched.then(|| {
+            let pb = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} {pos} configs {elapsed}")
+            {
+                pb.set_style(style);
+            }
+            pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            pb
+        });
+        let tally = |r: &FileReport| {
+            summary.lock().expect("not poisoned").add(r);
+            if let Some(pb) = &progress {
+                pb.inc(1);
+                if pb.position() == PROGRESS_MIN as u64 {
+                    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                }
+            }
+        };
+        let json = args.format == Format::Json;
+        let keep = |r: &FileReport| {
+            json || r.status != Status::Unchanged
+                || !r.findings.is_empty()
+                || r.path.file_name().is_some_and(|n| {
+                    n.to_str()
+                        .is_some_and(|n| n.starts_with("railway.") || n == "nixpacks.json")
+                })
+        };
+        let work = |c: &Candidate| driver::process(c, &opts);
+        let streamed = driver::walk_process(&root, &walk, &excluded, &work, &keep, &tally);
+        let mut reports = streamed.kept;
+        reports.extend(streamed.errors.into_iter().inspect(|r| tally(r)));
+        // Railway files' nixpacksConfigPath, and symlinks, in a second pass.
+        // Only Railway files can name another config.
+        let mut railway: Vec<Candidate> = streamed
+            .seen
+            .iter()
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n == "railway.toml" || n == "railway.json")
+            })
+            .map(|p| Candidate {
+                path: p.clone(),
+                explicit: false,
+                root: Some(root.clone()),
+                link: false,
+            })
+            .collect();
+        railway.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut notes = driver::link(&mut railway);
+        let seen: Vec<&Path> = streamed.seen.iter().map(PathBuf::as_path).collect();
+        notes.extend(driver::shadowed_json(&seen));
+        let named: Vec<Candidate> = railway.into_iter().filter(|c| c.explicit).collect();
+        let later = driver::not_seen(
+            streamed.links.into_iter().chain(named).collect(),
+            &streamed.seen,
+        );
+        for c in later.iter().filter(|c| !excluded(c)) {
+            let r = work(c);
+            tally(&r);
+            if keep(&r) {
+                reports.push(r);
+            }
+        }
+        if let Some(pb) = &progress {
+            pb.finish_and_clear();
+        }
+        reports.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut summary = summary.lock().expect("not poisoned");
+        for mut r in reports {
+            for (_, note) in notes.iter().filter(|(p, _)| *p == r.path) {
+                r.findings.insert(0, crate::engine::Reported::note(note));
+                summary.warnings += 1;
+            }
+            render(&args, &r, &mut out, &mut err);
+        }
+    } else {
+        let (mut candidates, missing) = driver::discover(&paths, &walk);
+        candidates.retain(|c| !excluded(c));
+        let notes = driver::link(&mut candidates);
+        // A progress bar on long runs, only when a person is watching stderr.
+        let progress = (watched && candidates.len() >= PROGRESS_MIN).then(|| {
             let pb = indicatif::ProgressBar::new(candidates.len() as u64);
             if let Ok(style) =
                 indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} configs {elapsed}")
@@ -369,37 +448,41 @@ fn fix(mut args: FixArgs) -> u8 {
             }
             pb
         });
-    let mut report = |mut r: FileReport| {
-        for (_, note) in notes.iter().filter(|(p, _)| *p == r.path) {
-            r.findings.insert(0, crate::engine::Reported::note(note));
-        }
-        summary.add(&r);
-        match &progress {
-            Some(pb) => {
-                pb.suspend(|| render(&args, &r, &mut out, &mut err));
-                pb.inc(1);
+        let mut summary = summary.lock().expect("not poisoned");
+        let mut report = |mut r: FileReport| {
+            for (_, note) in notes.iter().filter(|(p, _)| *p == r.path) {
+                r.findings.insert(0, crate::engine::Reported::note(note));
             }
-            None => render(&args, &r, &mut out, &mut err),
+            summary.add(&r);
+            match &progress {
+                Some(pb) => {
+                    pb.suspend(|| render(&args, &r, &mut out, &mut err));
+                    pb.inc(1);
+                }
+                None => render(&args, &r, &mut out, &mut err),
+            }
+        };
+        for r in missing {
+            report(r);
         }
-    };
-    for r in missing {
-        report(r);
+        driver::run_ordered(
+            &candidates,
+            jobs,
+            |c: &Candidate| driver::process(c, &opts),
+            &mut report,
+        );
+        if let Some(pb) = &progress {
+            pb.finish_and_clear();
+        }
     }
-    driver::run_ordered(
-        &candidates,
-        jobs,
-        |c: &Candidate| driver::process(c, &opts),
-        &mut report,
-    );
-    if let Some(pb) = &progress {
-        pb.finish_and_clear();
-    }
+    let mut summary = summary.into_inner().expect("not poisoned");
     summary.seconds = started.elapsed().as_secs_f64();
-    output::finish(&mut out);
     if args.format == Format::Json {
         let line = serde_json::json!({ "summary": summary });
         emit(&mut out, &format!("{line}\n"));
-    } else if !args.quiet {
+    }
+    output::finish(&mut out);
+    if args.format != Format::Json && !args.quiet {
         if summary.files == 0 {
             emit(&mut err, "nixfix: no Nixpacks or Railway config found\n");
         } else {

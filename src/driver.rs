@@ -174,6 +174,119 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
     (found, errors)
 }
 
+/// What [`walk_process`] leaves behind.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// The reports `keep` asked to keep (unsorted).
+    pub kept: Vec<FileReport>,
+    /// Every config processed, by path.
+    pub seen: Vec<PathBuf>,
+    /// Symbolic links to configs, left for a second pass (they may name a
+    /// file the walk also reaches).
+    pub links: Vec<Candidate>,
+    pub errors: Vec<FileReport>,
+}
+
+/// Walk one directory and fix each config on the walker's own threads as soon
+/// as it is found, so reading and fixing overlap the walk (one root holds
+/// each regular file once). `tally` sees every report, `keep` says which to
+/// return (the ones with something to print), `skip` filters candidates.
+pub fn walk_process(
+    root: &Path,
+    opts: &WalkOptions,
+    skip: &(dyn Fn(&Candidate) -> bool + Sync),
+    work: &(dyn Fn(&Candidate) -> FileReport + Sync),
+    keep: &(dyn Fn(&FileReport) -> bool + Sync),
+    tally: &(dyn Fn(&FileReport) + Sync),
+) -> Streamed {
+    let out = Mutex::new(Streamed::default());
+    let mut b = ignore::WalkBuilder::new(root);
+    b.hidden(!opts.hidden)
+        .ignore(!opts.no_ignore)
+        .git_ignore(!opts.no_ignore)
+        .git_exclude(!opts.no_ignore)
+        .git_global(!opts.no_ignore)
+        .parents(!opts.no_ignore)
+        .require_git(false)
+        .follow_links(false)
+        .threads(opts.jobs)
+        .filter_entry(|e| {
+            !(e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| SKIP_DIRS.contains(&n)))
+        });
+    b.build_parallel().run(|| {
+        let out = &out;
+        let root = root.to_path_buf();
+        Box::new(move |entry| {
+            let e = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    out.lock()
+                        .expect("not poisoned")
+                        .errors
+                        .push(FileReport::error(&root, None, err.to_string()));
+                    return ignore::WalkState::Continue;
+                }
+            };
+            let file_like = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+            let named = e
+                .file_name()
+                .to_str()
+                .and_then(Kind::from_file_name)
+                .is_some();
+            if !(file_like && named && e.depth() > 0) {
+                return ignore::WalkState::Continue;
+            }
+            let c = Candidate {
+                link: e.path_is_symlink(),
+                path: e.into_path(),
+                explicit: false,
+                root: Some(root.clone()),
+            };
+            if skip(&c) {
+                return ignore::WalkState::Continue;
+            }
+            if c.link {
+                out.lock().expect("not poisoned").links.push(c);
+                return ignore::WalkState::Continue;
+            }
+            let r = work(&c);
+            tally(&r);
+            let kept = keep(&r);
+            let mut o = out.lock().expect("not poisoned");
+            o.seen.push(c.path);
+            if kept {
+                o.kept.push(r);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    out.into_inner().expect("not poisoned")
+}
+
+/// Of `extra` (links and configs named by Railway files), the ones that are
+/// not a file already in `seen`.
+pub fn not_seen(extra: Vec<Candidate>, seen: &[PathBuf]) -> Vec<Candidate> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut taken: HashSet<PathBuf> = HashSet::new();
+    extra
+        .into_iter()
+        .filter(|c| {
+            let real = canon(&c.path);
+            // Only files with the same name can be the same file.
+            let name = real.file_name();
+            let dup = seen
+                .iter()
+                .filter(|s| s.file_name() == name)
+                .any(|s| canon(s) == real);
+            !dup && taken.insert(real)
+        })
+        .collect()
+}
+
 /// A note about a file found while linking configs (not from a rule).
 pub type Note = (PathBuf, String);
 
@@ -256,31 +369,46 @@ pub fn link(candidates: &mut Vec<Candidate>) -> Vec<Note> {
         }
     }
     if !added.is_empty() {
-        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        let mut seen: HashSet<PathBuf> = candidates.iter().map(|c| canon(&c.path)).collect();
-        for (at, a) in added.into_iter().rev() {
-            if seen.insert(canon(&a.path)) {
+        let paths: Vec<PathBuf> = candidates.iter().map(|c| c.path.clone()).collect();
+        let (ats, cands): (Vec<usize>, Vec<Candidate>) = added.into_iter().unzip();
+        let fresh = not_seen(cands.clone(), &paths);
+        for (at, a) in ats.into_iter().zip(cands).rev() {
+            if fresh.contains(&a) {
                 candidates.insert(at + 1, a);
             }
         }
     }
-    // Both nixpacks.toml and nixpacks.json in one directory.
-    let tomls: HashSet<PathBuf> = candidates
-        .iter()
-        .filter(|c| c.path.file_name().is_some_and(|n| n == "nixpacks.toml"))
-        .filter_map(|c| c.path.parent().map(Path::to_path_buf))
-        .collect();
-    for c in candidates.iter() {
-        if c.path.file_name().is_some_and(|n| n == "nixpacks.json")
-            && c.path.parent().is_some_and(|d| tomls.contains(d))
-        {
-            notes.push((
-                c.path.clone(),
-                "nixpacks.toml is in the same directory, and Nixpacks reads only that one: this nixpacks.json has no effect (it is fixed anyway)".into(),
-            ));
-        }
-    }
+    let paths: Vec<&Path> = candidates.iter().map(|c| c.path.as_path()).collect();
+    notes.extend(shadowed_json(&paths));
     notes
+}
+
+/// Notes for each nixpacks.json beside a nixpacks.toml: Nixpacks reads only
+/// the TOML.
+pub fn shadowed_json(paths: &[&Path]) -> Vec<Note> {
+    let jsons: Vec<&Path> = paths
+        .iter()
+        .copied()
+        .filter(|p| p.file_name().is_some_and(|n| n == "nixpacks.json"))
+        .collect();
+    if jsons.is_empty() {
+        return Vec::new();
+    }
+    let tomls: HashSet<&Path> = paths
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "nixpacks.toml"))
+        .filter_map(|p| p.parent())
+        .collect();
+    jsons
+        .into_iter()
+        .filter(|j| j.parent().is_some_and(|d| tomls.contains(d)))
+        .map(|j| {
+            (
+                j.to_path_buf(),
+                "nixpacks.toml is in the same directory, and Nixpacks reads only that one: this nixpacks.json has no effect (it is fixed anyway)".into(),
+            )
+        })
+        .collect()
 }
 
 fn io_message(e: &std::io::Error) -> String {

@@ -1494,3 +1494,61 @@ fn summary_line_on_stderr() {
         none.stderr
     );
 }
+
+/// Railway's `build.nixpacksConfigPath` names a config to fix whatever its
+/// name; one escaping the walked root is reported and not followed; a
+/// nixpacks.json beside a nixpacks.toml is noted (Nixpacks reads the TOML).
+#[test]
+fn railway_config_path_and_shadowed_json() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let bad = "[phases.install]\ncmds = ['python -m ensurepip', 'pip install -r r.txt']\n";
+    write(
+        r,
+        "svc/railway.toml",
+        "[build]\nbuilder = \"NIXPACKS\"\nnixpacksConfigPath = \"config/nixpacks.prod.toml\"\n",
+    );
+    write(r, "svc/config/nixpacks.prod.toml", bad);
+    write(
+        r,
+        "out/railway.json",
+        "{\"build\": {\"nixpacksConfigPath\": \"../../elsewhere.toml\"}}\n",
+    );
+    write(r, "both/nixpacks.toml", "");
+    write(r, "both/nixpacks.json", "{}\n");
+    let outside = r.parent().unwrap().join("elsewhere.toml");
+    let outside_existed = outside.exists();
+    let run = nf(r, &["--write"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let fixed = read_s(r, "svc/config/nixpacks.prod.toml");
+    assert!(
+        !fixed.contains("ensurepip") && fixed.contains("python3Packages.pip"),
+        "{fixed}"
+    );
+    assert!(run.stderr.contains("out/railway.json:1:1: nixfix warning: build.nixpacksConfigPath names `../../elsewhere.toml`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "both/nixpacks.json:1:1: nixfix warning: nixpacks.toml is in the same directory"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(outside.exists(), outside_existed);
+    // Named twice (by the walk and by the Railway file), fixed once.
+    write(
+        r,
+        "svc2/railway.json",
+        "{\"build\": {\"nixpacksConfigPath\": \"nixpacks.toml\"}}\n",
+    );
+    write(r, "svc2/nixpacks.toml", bad);
+    let run = nf(r, &["--check"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    // Two findings (NF003, NF001), each once.
+    assert_eq!(
+        run.stdout.matches("svc2/nixpacks.toml:").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("(7 files checked)"), "{}", run.stderr);
+}
