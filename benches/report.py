@@ -46,6 +46,10 @@ def fmt_time(mean, sd):
     return f"{mean:.3f} s ± {sd:.3f}"
 
 
+def short(t):
+    return fmt_time(t, 0.0).split(" ±")[0]
+
+
 def fmt_rss(kib):
     return "n/a" if kib is None else f"{kib / 1024:.1f} MiB"
 
@@ -92,21 +96,22 @@ def main():
         for n in meta["notes"].split(" | "):
             L.append(f"- note: {n}")
     L.append("")
-    L.append("| command | mean ± σ | median | runs | × walk floor | peer ÷ this | peak RSS |")
-    L.append("|---|---|---:|---:|---:|---:|---:|")
+    L.append("| command | mean ± σ | median | min | runs | × walk floor | × floor (min) | peer ÷ this | peak RSS |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for k in KEYS:
         r = res.get(k)
         if r is None:
-            L.append(f"| {k} | skipped | | | | | {fmt_rss(rss.get(k))} |")
+            L.append(f"| {k} | skipped | | | | | | | {fmt_rss(rss.get(k))} |")
             continue
         x_walk = f"{r['mean'] / walk['mean']:.2f}x" if walk else "n/a"
+        x_min = f"{r['min'] / walk['min']:.2f}x" if walk else "n/a"
         if peer and k not in (PEER, WALK):
             x_peer = f"{peer['mean'] / r['mean']:.1f}x"
         else:
             x_peer = ""
         L.append(
-            f"| `{k}` | {fmt_time(r['mean'], r['stddev'] or 0.0)} | {fmt_time(r['median'], 0.0).split(' ±')[0]} "
-            f"| {len(r['times'])} | {x_walk} | {x_peer} | {fmt_rss(rss.get(k))} |"
+            f"| `{k}` | {fmt_time(r['mean'], r['stddev'] or 0.0)} | {short(r['median'])} | {short(r['min'])} "
+            f"| {len(r['times'])} | {x_walk} | {x_min} | {x_peer} | {fmt_rss(rss.get(k))} |"
         )
 
     st = load(os.path.join(d, "stdin.json"))
@@ -148,6 +153,8 @@ def main():
     def ratio(a, b):
         return None if a is None or b is None else a["mean"] / b["mean"]
 
+    L.append("")
+    L.append("Targets (on means; the `min` column is the least load-sensitive estimate on a shared machine):")
     L.append("")
     L.append("| target | measured | status |")
     L.append("|---|---|---|")

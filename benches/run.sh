@@ -2,6 +2,7 @@
 # Benchmark nixfix against the walk floor (ripgrep) and the tomlkit peer.
 #
 #   benches/run.sh [--services N] [--filler K] [--quick] [--runs R] [--no-peer]
+#   NIXFIX_BIN=/path/to/nixfix benches/run.sh ...   (bench a prebuilt binary)
 #
 # Not part of the test suite or CI. Everything generated lives under
 # $NIXFIX_BENCH_DIR (default /tmp/nixfix-bench), never in the repository.
@@ -16,11 +17,11 @@ OUT=${NIXFIX_BENCH_DIR:-/tmp/nixfix-bench}
 SERVICES=10000
 FILLER=20
 QUICK=0
-RUNS=10
+RUNS=
 PEER=1
 services_given=0
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --services) SERVICES=$2; services_given=1; shift 2 ;;
@@ -38,7 +39,7 @@ done
 
 if [ "$QUICK" = 1 ]; then
   [ "$services_given" = 1 ] || SERVICES=1000
-  RUNS=5
+  RUNS=${RUNS:-5}
   MONO="$OUT/mono-quick"
   RSS_SMALL=1000
   RSS_BIG=10000
@@ -47,6 +48,7 @@ else
   RSS_SMALL=1000
   RSS_BIG=100000
 fi
+RUNS=${RUNS:-10}
 RSS_FILLER=0
 RSS_REPS=3
 W="$MONO-write"
@@ -65,11 +67,17 @@ for t in hyperfine rg python3 cargo; do
 done
 [ -f "$KIT/gen_monorepo.py" ] || die "benchmark kit not found at $KIT (set NIXFIX_BENCH_KIT)"
 
-say "cargo build --release"
-(cd "$ROOT" && cargo build --release)
-TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-NIXFIX="$TARGET_DIR/release/nixfix"
+if [ -n "${NIXFIX_BIN:-}" ]; then
+  # Benchmark a prebuilt binary (another commit, a snapshot) instead.
+  NIXFIX=$NIXFIX_BIN
+  NOTES+=("binary: $NIXFIX (NIXFIX_BIN, not built by run.sh)${NIXFIX_BIN_DESC:+: $NIXFIX_BIN_DESC}")
+else
+  say "cargo build --release"
+  (cd "$ROOT" && cargo build --release)
+  TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  NIXFIX="$TARGET_DIR/release/nixfix"
+fi
 [ -x "$NIXFIX" ] || die "no binary at $NIXFIX"
 
 TOMLKIT=n/a
@@ -199,7 +207,7 @@ rss() { # LABEL REPS CMD...
   shift 2
   [ -x "$TIME" ] || return 0
   for ((i = 0; i < reps; i++)); do
-    [ "$label" = "$WRITE" ] && restore
+    if [ "$label" = "$WRITE" ]; then restore; fi
     rc=0
     "$TIME" -v -o "$OUT/time.txt" "$@" >/dev/null 2>&1 || rc=$?
     kib=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/time.txt")
@@ -213,7 +221,7 @@ if [ -x "$TIME" ]; then
   rss "$CHECK" "$RSS_REPS" "$NIXFIX" --check "$MONO"
   rss "$DRY" "$RSS_REPS" "$NIXFIX" "$MONO"
   rss "$WRITE" "$RSS_REPS" "$NIXFIX" --write "$W"
-  [ "$PEER" = 1 ] && rss "$PEERN" 1 python3 "$KIT/peer_tomlkit.py" "$MONO"
+  if [ "$PEER" = 1 ]; then rss "$PEERN" 1 python3 "$KIT/peer_tomlkit.py" "$MONO"; fi
   for n in "$RSS_SMALL" "$RSS_BIG"; do
     ensure_workload "$OUT/rss-$n" "$n" "$RSS_FILLER"
     rss "check@$n" "$RSS_REPS" "$NIXFIX" --check "$OUT/rss-$n"
@@ -230,6 +238,7 @@ GIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]; then
   GIT="$GIT+uncommitted changes in src/"
 fi
+if [ -n "${NIXFIX_BIN:-}" ]; then GIT="${NIXFIX_BIN_DESC:-prebuilt $NIXFIX_BIN}"; fi
 notes=""
 for n in "${NOTES[@]+"${NOTES[@]}"}"; do notes="${notes:+$notes | }$n"; done
 cat > "$OUT/meta.env" <<EOF
