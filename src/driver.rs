@@ -77,6 +77,30 @@ pub struct WalkOptions {
 /// Directories never walked into.
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target"];
 
+/// A parallel walk of `root` as ripgrep does it: ignore files honoured
+/// unless `no_ignore`, hidden entries skipped unless `hidden`, links not
+/// followed, `.git`, `node_modules` and `target` never entered.
+fn walker(root: &Path, opts: &WalkOptions) -> ignore::WalkParallel {
+    let mut b = ignore::WalkBuilder::new(root);
+    b.hidden(!opts.hidden)
+        .ignore(!opts.no_ignore)
+        .git_ignore(!opts.no_ignore)
+        .git_exclude(!opts.no_ignore)
+        .git_global(!opts.no_ignore)
+        .parents(!opts.no_ignore)
+        .require_git(false)
+        .follow_links(false)
+        .threads(opts.jobs)
+        .filter_entry(|e| {
+            !(e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| SKIP_DIRS.contains(&n)))
+        });
+    b.build_parallel()
+}
+
 /// Find the configs under `paths`. Missing paths become error reports.
 pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<FileReport>) {
     let mut found = Vec::new();
@@ -101,24 +125,7 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
         }
         let shared = Mutex::new(Vec::new());
         let walk_errors = Mutex::new(Vec::new());
-        let mut b = ignore::WalkBuilder::new(p);
-        b.hidden(!opts.hidden)
-            .ignore(!opts.no_ignore)
-            .git_ignore(!opts.no_ignore)
-            .git_exclude(!opts.no_ignore)
-            .git_global(!opts.no_ignore)
-            .parents(!opts.no_ignore)
-            .require_git(false)
-            .follow_links(false)
-            .threads(opts.jobs)
-            .filter_entry(|e| {
-                !(e.depth() > 0
-                    && e.file_type().is_some_and(|t| t.is_dir())
-                    && e.file_name()
-                        .to_str()
-                        .is_some_and(|n| SKIP_DIRS.contains(&n)))
-            });
-        b.build_parallel().run(|| {
+        walker(p, opts).run(|| {
             let shared = &shared;
             let walk_errors = &walk_errors;
             let root = p.clone();
@@ -200,24 +207,7 @@ pub fn walk_process(
     tally: &(dyn Fn(&FileReport) + Sync),
 ) -> Streamed {
     let out = Mutex::new(Streamed::default());
-    let mut b = ignore::WalkBuilder::new(root);
-    b.hidden(!opts.hidden)
-        .ignore(!opts.no_ignore)
-        .git_ignore(!opts.no_ignore)
-        .git_exclude(!opts.no_ignore)
-        .git_global(!opts.no_ignore)
-        .parents(!opts.no_ignore)
-        .require_git(false)
-        .follow_links(false)
-        .threads(opts.jobs)
-        .filter_entry(|e| {
-            !(e.depth() > 0
-                && e.file_type().is_some_and(|t| t.is_dir())
-                && e.file_name()
-                    .to_str()
-                    .is_some_and(|n| SKIP_DIRS.contains(&n)))
-        });
-    b.build_parallel().run(|| {
+    walker(root, opts).run(|| {
         let out = &out;
         let root = root.to_path_buf();
         Box::new(move |entry| {

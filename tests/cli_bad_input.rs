@@ -4,7 +4,8 @@
 //! sibling directory from being fixed under `--write`. Plus a SIGKILL test
 //! of the atomic writes.
 
-use assert_cmd::Command;
+mod common;
+use common::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -12,59 +13,6 @@ use std::time::{Duration, Instant, SystemTime};
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-fn nixfix(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nixfix"));
-    c.current_dir(dir)
-        .timeout(TIMEOUT)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("FORCE_COLOR")
-        .env_remove("NIXPACKS_PYTHON_VERSION")
-        .env_remove("NIXPACKS_CONFIG_FILE")
-        .env("TERM", "dumb");
-    c
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    out: Vec<u8>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let o = cmd.output().expect("nixfix runs");
-    let code = o
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("nixfix did not exit normally (timeout?): {:?}", o.status));
-    Run {
-        code,
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        out: o.stdout,
-    }
-}
-
-fn nf(dir: &Path, args: &[&str]) -> Run {
-    run(nixfix(dir).args(args))
-}
-
-fn nf_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
-    run(nixfix(dir).args(args).write_stdin(input.to_vec()))
-}
-
-fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(&p, bytes).unwrap();
-    p
-}
 
 fn read_s(p: &Path) -> String {
     String::from_utf8(fs::read(p).unwrap()).unwrap()

@@ -204,31 +204,8 @@ impl Parser<'_> {
                     key_span,
                     value,
                 });
-                self.skip_ws()?;
-                match self.peek() {
-                    Some(b',') => {
-                        let comma = self.pos;
-                        self.pos += 1;
-                        self.skip_ws()?;
-                        if self.peek() == Some(b'}') {
-                            return Err(
-                                self.err_at("trailing commas are not allowed in JSON", comma)
-                            );
-                        }
-                    }
-                    Some(b'}') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => {
-                        return Err(self.err_at(
-                            format!(
-                                "expected ',' or '}}' after an object member, found {}",
-                                self.found(self.pos)
-                            ),
-                            self.pos,
-                        ));
-                    }
+                if self.after_item(b'}', "an object member")? {
+                    break;
                 }
             }
         }
@@ -253,31 +230,8 @@ impl Parser<'_> {
         } else {
             loop {
                 items.push(self.value(path, depth)?);
-                self.skip_ws()?;
-                match self.peek() {
-                    Some(b',') => {
-                        let comma = self.pos;
-                        self.pos += 1;
-                        self.skip_ws()?;
-                        if self.peek() == Some(b']') {
-                            return Err(
-                                self.err_at("trailing commas are not allowed in JSON", comma)
-                            );
-                        }
-                    }
-                    Some(b']') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => {
-                        return Err(self.err_at(
-                            format!(
-                                "expected ',' or ']' after an array item, found {}",
-                                self.found(self.pos)
-                            ),
-                            self.pos,
-                        ));
-                    }
+                if self.after_item(b']', "an array item")? {
+                    break;
                 }
             }
         }
@@ -285,6 +239,35 @@ impl Parser<'_> {
             span: start..self.pos,
             kind: NodeKind::Array(Array { items }),
         })
+    }
+
+    /// After an item of an object or array: a `,` and more to come
+    /// (`false`), or the `close` bracket (`true`, consumed).
+    fn after_item(&mut self, close: u8, what: &str) -> Result<bool, ParseError> {
+        self.skip_ws()?;
+        match self.peek() {
+            Some(b',') => {
+                let comma = self.pos;
+                self.pos += 1;
+                self.skip_ws()?;
+                if self.peek() == Some(close) {
+                    return Err(self.err_at("trailing commas are not allowed in JSON", comma));
+                }
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            _ => Err(self.err_at(
+                format!(
+                    "expected ',' or '{}' after {what}, found {}",
+                    close as char,
+                    self.found(self.pos)
+                ),
+                self.pos,
+            )),
+        }
     }
 
     /// A string literal at `pos` (on its `"`): the decoded value and its span.

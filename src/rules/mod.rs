@@ -159,6 +159,35 @@ impl Context<'_> {
     }
 }
 
+/// Which part of a plan a map is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// The plan's top level.
+    Top,
+    /// A phase (`phases.<name>`).
+    Phase,
+    /// `start`.
+    Start,
+}
+
+/// The maps of a plan whose keys Nixpacks reads: the plan itself, each phase
+/// written as a table, and `start`; with the key prefix for messages
+/// (`""`, `"phases.install."`, `"start."`).
+pub fn plan_sections(plan: &crate::document::Map) -> Vec<(Section, String, &crate::document::Map)> {
+    let mut out = vec![(Section::Top, String::new(), plan)];
+    if let Some(phases) = plan.get_map("phases") {
+        for ph in &phases.entries {
+            if let Some(m) = ph.value.as_map() {
+                out.push((Section::Phase, format!("phases.{}.", ph.key), m));
+            }
+        }
+    }
+    if let Some(start) = plan.get_map("start") {
+        out.push((Section::Start, "start.".to_string(), start));
+    }
+    out
+}
+
 /// Find a rule by code (`NF002`, any case) or name (`pip-self-upgrade`).
 pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
     REGISTRY.iter().copied().find(|r| {

@@ -1,6 +1,6 @@
 //! NF004 ignored-key: keys Nixpacks silently ignores because of their spelling.
 
-use super::{Context, Finding, Rule};
+use super::{Context, Finding, Rule, Section, plan_sections};
 use crate::document::{Entry, MapStyle, Node, NodeKind};
 use crate::edit::Edit;
 
@@ -136,25 +136,21 @@ nixPkgs = ['python311', 'python311Packages.pip']
         let Some(plan) = cx.plan().and_then(Node::as_map) else {
             return out;
         };
-        check_map(cx, plan, TOP_KEYS, &[], "", &mut out);
-        if let Some(phases) = plan.get_map("phases") {
-            for ph in &phases.entries {
-                if let Some(m) = ph.value.as_map() {
-                    check_map(
-                        cx,
-                        m,
-                        PHASE_KEYS,
-                        PHASE_EXTRA,
-                        &format!("phases.{}.", ph.key),
-                        &mut out,
-                    );
-                }
-            }
-        }
-        if let Some(start) = plan.get_map("start") {
-            check_map(cx, start, START_KEYS, START_EXTRA, "start.", &mut out);
+        for (section, prefix, map) in plan_sections(plan) {
+            let (known, extra) = keys_of(section);
+            check_map(cx, map, known, extra, &prefix, &mut out);
         }
         out
+    }
+}
+
+/// The keys read in a section, and the misspellings handled beyond case
+/// and separators.
+pub fn keys_of(section: Section) -> (KeyTable, &'static [(&'static str, &'static str)]) {
+    match section {
+        Section::Top => (TOP_KEYS, &[]),
+        Section::Phase => (PHASE_KEYS, PHASE_EXTRA),
+        Section::Start => (START_KEYS, START_EXTRA),
     }
 }
 

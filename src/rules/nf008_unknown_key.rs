@@ -1,9 +1,7 @@
 //! NF008 unknown-key: keys Nixpacks does not know at all (not a misspelling NF004 can fix).
 
-use super::nf004_ignored_key::{
-    KeyTable, PHASE_EXTRA, PHASE_KEYS, START_EXTRA, START_KEYS, TOP_KEYS, intended,
-};
-use super::{Context, Finding, Rule, RuleKind};
+use super::nf004_ignored_key::{KeyTable, intended, keys_of};
+use super::{Context, Finding, Rule, RuleKind, Section, plan_sections};
 use crate::document::{Map, Node};
 
 pub struct UnknownKey;
@@ -44,22 +42,13 @@ packages = ['ffmpeg']   # NF008: not a phase key; did you mean nixPkgs or aptPkg
         let Some(plan) = cx.plan().and_then(Node::as_map) else {
             return out;
         };
-        check(plan, (TOP_KEYS, &[]), "", &["$schema"], &mut out);
-        if let Some(phases) = plan.get_map("phases") {
-            for ph in &phases.entries {
-                if let Some(m) = ph.value.as_map() {
-                    check(
-                        m,
-                        (PHASE_KEYS, PHASE_EXTRA),
-                        &format!("phases.{}.", ph.key),
-                        &[],
-                        &mut out,
-                    );
-                }
-            }
-        }
-        if let Some(start) = plan.get_map("start") {
-            check(start, (START_KEYS, START_EXTRA), "start.", &[], &mut out);
+        for (section, prefix, map) in plan_sections(plan) {
+            let also: &[&str] = if section == Section::Top {
+                &["$schema"]
+            } else {
+                &[]
+            };
+            check(map, keys_of(section), &prefix, also, &mut out);
         }
         out
     }

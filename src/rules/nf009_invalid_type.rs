@@ -1,6 +1,6 @@
 //! NF009 invalid-type: values of a type Nixpacks refuses, so the whole file is rejected.
 
-use super::{Context, Finding, Rule, RuleKind};
+use super::{Context, Finding, Rule, RuleKind, Section, plan_sections};
 use crate::document::{Map, Node, NodeKind};
 
 pub struct InvalidType;
@@ -103,21 +103,23 @@ cmds = 'pip install -r requirements.txt'   # NF009: cmds must be a list of strin
         let Some(plan) = cx.plan().and_then(Node::as_map) else {
             return out;
         };
-        check(plan, TOP, "", &mut out);
-        if let Some(phases) = plan.get_map("phases") {
-            for ph in &phases.entries {
-                match ph.value.as_map() {
-                    Some(m) => check(m, PHASE, &format!("phases.{}.", ph.key), &mut out),
-                    None => out.push(bad(
-                        &format!("phases.{}", ph.key),
-                        Want::Table,
-                        ph.key_span.start,
-                    )),
-                }
-            }
+        for (section, prefix, map) in plan_sections(plan) {
+            let table = match section {
+                Section::Top => TOP,
+                Section::Phase => PHASE,
+                Section::Start => START,
+            };
+            check(map, table, &prefix, &mut out);
         }
-        if let Some(start) = plan.get_map("start") {
-            check(start, START, "start.", &mut out);
+        // A phase that is not a table at all.
+        if let Some(phases) = plan.get_map("phases") {
+            for ph in phases.entries.iter().filter(|p| p.value.as_map().is_none()) {
+                out.push(bad(
+                    &format!("phases.{}", ph.key),
+                    Want::Table,
+                    ph.key_span.start,
+                ));
+            }
         }
         out
     }

@@ -1,0 +1,68 @@
+//! Helpers shared by the integration tests: running the real binary in a
+//! directory, and writing fixture files.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// No single run may take longer (a hang is a failure, not a stuck suite).
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The binary, run in `dir`, with the environment that changes its output
+/// (colour, Python pins) removed.
+pub fn nixfix(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nixfix"));
+    c.current_dir(dir)
+        .timeout(TIMEOUT)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
+        .env_remove("NIXPACKS_PYTHON_VERSION")
+        .env_remove("NIXPACKS_CONFIG_FILE")
+        .env("TERM", "dumb");
+    c
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub out: Vec<u8>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let o = cmd.output().expect("nixfix runs");
+    let code = o
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("nixfix did not exit normally (timeout?): {:?}", o.status));
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        out: o.stdout,
+    }
+}
+
+/// Run `nixfix ARGS` in `dir`.
+pub fn nf(dir: &Path, args: &[&str]) -> Run {
+    run(nixfix(dir).args(args))
+}
+
+/// Run `nixfix ARGS` in `dir` with `input` on stdin.
+pub fn nf_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
+    run(nixfix(dir).args(args).write_stdin(input.to_vec()))
+}
+
+/// Write `bytes` to `root/rel`, creating directories.
+pub fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(&p, bytes).unwrap();
+    p
+}
