@@ -14,10 +14,12 @@
 //! Checked for every run: no panic; no input slower than 100 ms; and when the
 //! fix succeeds, the output parses (with nixfix's own front end and with
 //! toml_edit / serde_json), keeps the BOM, the line-ending style and the
-//! final-newline state, and a second fix is a no-op. A rule that makes
-//! invalid output (an internal error of the engine) is a failure too.
-//! Failing inputs are minimised, printed as Rust literals and saved under
-//! `/tmp/nixfix-fuzz-*.bin`.
+//! final-newline state, every string the fix wrote is one `shell::parse`
+//! accepts (no dangling operators), and a second fix is a no-op. A rule
+//! that makes invalid output (an internal error of the engine) is a failure
+//! too: crashes, internal errors and property failures all make the exit
+//! status 1 (a hang, 3). Failing inputs are minimised, printed as Rust
+//! literals and saved under `/tmp/nixfix-fuzz-*.bin`.
 //!
 //! The same [`run`] is called by a small smoke test in `tests/properties.rs`.
 #![allow(dead_code)]
@@ -264,16 +266,22 @@ pub struct Stats {
     pub max_time: Duration,
     /// One line per distinct problem found (kind, what, saved file).
     pub problems: Vec<String>,
-    /// How many runs hit each kind of problem (`kind label`, with ` [BOM]`
-    /// when the input started with a BOM).
+    /// How many runs hit each kind of problem (`kind label`).
     pub by_label: std::collections::BTreeMap<String, u64>,
 }
 
 impl Stats {
     pub fn summary(&self) -> String {
         format!(
-            "{} inputs, {} ok, {} errors (rejected input), {} crashes, max time per input {:.3?}",
-            self.inputs, self.ok, self.errors, self.crashes, self.max_time
+            "{} inputs, {} ok, {} errors (rejected input), {} crashes, {} internal errors, {} property failures, {} slow, max time per input {:.3?}",
+            self.inputs,
+            self.ok,
+            self.errors,
+            self.crashes,
+            self.internal_errors,
+            self.property_failures,
+            self.slow,
+            self.max_time
         )
     }
 }
@@ -543,7 +551,17 @@ impl Verdict {
                     .collect();
                 format!("internal: {m}")
             }
-            Verdict::Property(m) => format!("property: {}", first_words(m, 4)),
+            // What failed, without the details after the colon.
+            Verdict::Property(m) => {
+                let m: String = m
+                    .split(": ")
+                    .next()
+                    .unwrap_or(m)
+                    .chars()
+                    .take(120)
+                    .collect();
+                format!("property: {m}")
+            }
         }
     }
     pub fn is_problem(&self) -> bool {
@@ -552,10 +570,6 @@ impl Verdict {
             Verdict::Crash(_) | Verdict::Internal(_) | Verdict::Property(_)
         )
     }
-}
-
-fn first_words(s: &str, n: usize) -> String {
-    s.split_whitespace().take(n).collect::<Vec<_>>().join(" ")
 }
 
 fn run_options() -> RunOptions {
@@ -592,6 +606,51 @@ fn reference_parses(text: &str, kind: Kind) -> bool {
     }
 }
 
+/// The string values of `text` (at any depth), with the reference parser
+/// of its format; `None` when it does not parse.
+fn string_values(text: &str, kind: Kind) -> Option<Vec<String>> {
+    fn toml_value(v: &toml_edit::Value, out: &mut Vec<String>) {
+        match v {
+            toml_edit::Value::String(s) => out.push(s.value().clone()),
+            toml_edit::Value::Array(a) => a.iter().for_each(|x| toml_value(x, out)),
+            toml_edit::Value::InlineTable(t) => t.iter().for_each(|(_, x)| toml_value(x, out)),
+            _ => {}
+        }
+    }
+    fn toml_item(i: &toml_edit::Item, out: &mut Vec<String>) {
+        match i {
+            toml_edit::Item::Value(v) => toml_value(v, out),
+            toml_edit::Item::Table(t) => t.iter().for_each(|(_, x)| toml_item(x, out)),
+            toml_edit::Item::ArrayOfTables(a) => a
+                .iter()
+                .for_each(|t| t.iter().for_each(|(_, x)| toml_item(x, out))),
+            toml_edit::Item::None => {}
+        }
+    }
+    fn json_value(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| json_value(x, out)),
+            serde_json::Value::Object(m) => m.values().for_each(|x| json_value(x, out)),
+            _ => {}
+        }
+    }
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    match kind.format() {
+        nixfix::document::Format::Toml => {
+            let doc = body.parse::<toml_edit::DocumentMut>().ok()?;
+            doc.as_table()
+                .iter()
+                .for_each(|(_, x)| toml_item(x, &mut out));
+        }
+        nixfix::document::Format::Json => {
+            json_value(&serde_json::from_str(body).ok()?, &mut out);
+        }
+    }
+    Some(out)
+}
+
 /// Every `\n` is preceded by `\r` (and there is at least one).
 fn all_crlf(s: &str) -> bool {
     let b = s.as_bytes();
@@ -610,7 +669,7 @@ pub fn check(input: &[u8], kind: Kind) -> Verdict {
     match r.status {
         Status::Error => {
             let msg = r.error.unwrap_or_default();
-            if msg.contains("internal error") {
+            if msg.starts_with("internal error") {
                 return Verdict::Internal(msg);
             }
             return Verdict::Rejected;
@@ -632,6 +691,18 @@ pub fn check(input: &[u8], kind: Kind) -> Verdict {
     }
     if reference_parses(text, kind) && !reference_parses(&out, kind) {
         return Verdict::Property("the output does not parse with toml_edit/serde_json".into());
+    }
+    // A string the fix wrote (an edited command, a new package) is one the
+    // shell layer reads: an edit never leaves dangling operators behind.
+    if let (Some(before), Some(after)) = (string_values(text, kind), string_values(&out, kind)) {
+        let before: std::collections::HashSet<String> = before.into_iter().collect();
+        for s in after.iter().filter(|s| !before.contains(*s)) {
+            if let Err(e) = nixfix::shell::parse(s) {
+                return Verdict::Property(format!(
+                    "the fix wrote a string the shell layer refuses ({e}): {s:?}"
+                ));
+            }
+        }
     }
     if text.starts_with('\u{feff}') != out.starts_with('\u{feff}') {
         return Verdict::Property("the BOM was added or lost".into());
@@ -818,12 +889,7 @@ pub fn run(n: u64, seed: u64) -> Stats {
                 continue;
             }
             let label = format!("{} {}", kind.name(), v.label());
-            let bom = if input.starts_with(b"\xEF\xBB\xBF") {
-                " [BOM]"
-            } else {
-                ""
-            };
-            *stats.by_label.entry(format!("{label}{bom}")).or_default() += 1;
+            *stats.by_label.entry(label.clone()).or_default() += 1;
             if seen_labels.contains(&label) || seen_labels.len() >= 40 {
                 continue;
             }
@@ -831,14 +897,7 @@ pub fn run(n: u64, seed: u64) -> Stats {
             report_problem(&mut stats, &input, kind, &v, seed, i);
         }
         if (i + 1) % 100_000 == 0 {
-            eprintln!(
-                "[{:>8.1?}] {}; {} internal errors, {} property failures, {} slow",
-                started.elapsed(),
-                stats.summary(),
-                stats.internal_errors,
-                stats.property_failures,
-                stats.slow
-            );
+            eprintln!("[{:>8.1?}] {}", started.elapsed(), stats.summary());
         }
     }
     stats
@@ -911,7 +970,7 @@ fn main() {
     for (label, n) in &stats.by_label {
         println!("{n:>8} x {label}");
     }
-    println!("{}", stats.summary());
+    println!("{}; wall time {:.1?}", stats.summary(), t0.elapsed());
     if stats.crashes > 0 || stats.internal_errors > 0 || stats.property_failures > 0 {
         std::process::exit(1);
     }

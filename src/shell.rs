@@ -56,6 +56,8 @@ pub struct List {
     pub prev_end: usize,
     /// Start of the word or comment after the list (the string's end for none).
     pub next_start: usize,
+    /// End of the `;` or `&` that ends the list, if one does.
+    pub sep_end: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +142,7 @@ enum Tok {
     Or(Range<usize>),
     Pipe,
     /// `;` or `&`
-    Sep,
+    Sep(Range<usize>),
     Newline,
     Comment(Range<usize>),
 }
@@ -206,6 +208,7 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
             range: start..end,
             prev_end: 0,
             next_start: 0,
+            sep_end: None,
         });
     }
 
@@ -239,7 +242,7 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
                     iter.next();
                 }
             }
-            Tok::Sep | Tok::Newline | Tok::Comment(_) => {
+            Tok::Sep(_) | Tok::Newline | Tok::Comment(_) => {
                 if after_pipe || after_connector {
                     return Err(Unsupported("an operator with no command after it".into()));
                 }
@@ -254,15 +257,21 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
                 if !commands.is_empty() {
                     end_pipeline(&mut commands, &mut pipelines, before);
                     before = None;
-                } else if matches!(t, Tok::Sep) && pipelines.is_empty() {
+                } else if matches!(t, Tok::Sep(_)) && pipelines.is_empty() {
                     return Err(Unsupported("`;` or `&` with no command before it".into()));
                 }
                 let attach = comment_end.is_some() && !pipelines.is_empty();
+                let before_len = lists.len();
                 end_list(
                     &mut pipelines,
                     &mut lists,
                     if attach { comment_end } else { None },
                 );
+                if let (Tok::Sep(r), true) = (&t, lists.len() > before_len) {
+                    if let Some(l) = lists.last_mut() {
+                        l.sep_end = Some(r.end);
+                    }
+                }
                 // A comment runs to the newline, which is the separator.
                 if matches!(t, Tok::Comment(_)) && matches!(iter.peek(), Some(Tok::Newline)) {
                     iter.next();
@@ -320,12 +329,12 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
                 flush!(i);
                 i += 1;
             }
+            // A line continuation is removed: it joins a word, or separates
+            // nothing (`ensure\<newline>pip` is `ensurepip`).
             b'\\' if b.get(i + 1) == Some(&b'\n') => {
-                flush!(i);
                 i += 2;
             }
             b'\\' if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') => {
-                flush!(i);
                 i += 3;
             }
             b'\n' => {
@@ -343,7 +352,7 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
                 if b.get(i + 1) == Some(&b';') {
                     return Err(Unsupported("`;;` (a case statement)".into()));
                 }
-                toks.push(Tok::Sep);
+                toks.push(Tok::Sep(i..i + 1));
                 i += 1;
             }
             b'&' => {
@@ -362,7 +371,7 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
                     toks.push(Tok::And(i..i + 2));
                     i += 2;
                 } else {
-                    toks.push(Tok::Sep);
+                    toks.push(Tok::Sep(i..i + 1));
                     i += 1;
                 }
             }
@@ -646,7 +655,8 @@ pub fn rewrite(script: &Script, mut decide: impl FnMut(&SimpleCommand) -> Action
         let kept_idx: Vec<usize> = kept_lists.iter().map(|(i, _)| *i).collect();
         if kept_idx.is_empty() {
             if let (Some(f), Some(l)) = (lists.first(), lists.last()) {
-                rw.deletions.push(f.range.start..l.range.end);
+                rw.deletions
+                    .push(f.range.start..l.sep_end.unwrap_or(l.range.end).max(l.range.end));
             }
         } else {
             // A removed list goes with the separator after it (or, at the
@@ -657,7 +667,10 @@ pub fn rewrite(script: &Script, mut decide: impl FnMut(&SimpleCommand) -> Action
                 if later_kept {
                     rw.deletions.push(l.range.start..l.next_start);
                 } else {
-                    rw.deletions.push(l.prev_end..l.range.end);
+                    // Its own `;` or `&` goes too: a separator with nothing
+                    // after it is fine, one with nothing before it is not.
+                    rw.deletions
+                        .push(l.prev_end..l.sep_end.unwrap_or(l.range.end).max(l.range.end));
                 }
             }
         }
@@ -703,7 +716,10 @@ mod tests {
             ("a; X; b", "a; b"),
             ("X; b", "b"),
             ("a; X", "a"),
-            ("a; X;", "a;"),
+            ("a; X;", "a"),
+            ("X;", ""),
+            ("X &", ""),
+            ("X; # c", " # c"),
             ("a\nX\nb", "a\nb"),
             ("a # c1\nX # c2\nb", "a # c1\nb"),
             ("X && \\\n  b", "b"),
@@ -784,6 +800,15 @@ mod tests {
         ] {
             assert!(parse(s).is_err(), "{s:?} should be refused");
         }
+    }
+
+    #[test]
+    fn a_continuation_inside_a_word_joins_it() {
+        let s = parse("pip ins\\\ntall x").unwrap();
+        assert_eq!(
+            s.lists[0].pipelines[0].commands[0].arguments(),
+            vec!["pip", "install", "x"]
+        );
     }
 
     #[test]

@@ -76,6 +76,7 @@ fn own_lines(
     close: usize,
     comment: Option<char>,
     is_last: bool,
+    trailing_comma: bool,
 ) -> Option<(usize, usize)> {
     let ls = line_start(text, s);
     if !text[ls..s].chars().all(|c| c == ' ' || c == '\t') {
@@ -100,8 +101,9 @@ fn own_lines(
     if i >= close {
         return None;
     }
-    // Comma-first layouts (`, "y"` on the next line) are not line-shaped.
-    if !comma_after && !is_last {
+    // Comma-first layouts (`, "y"` on the next line, or a last item whose
+    // trailing comma sits on a later line) are not line-shaped.
+    if !comma_after && (!is_last || trailing_comma) {
         return None;
     }
     if text[i..].starts_with('\n') || text[i..].starts_with("\r\n") {
@@ -129,7 +131,9 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
     let all = (0..n).all(removed);
     for &i in idxs {
         let (s, e) = (items[i].span.start, items[i].span.end);
-        if let Some((a, b)) = own_lines(text, s, e, close, comment, i == n - 1) {
+        if let Some((a, b)) =
+            own_lines(text, s, e, close, comment, i == n - 1, last_comma.is_some())
+        {
             edits.push(Edit::delete(a..b));
             if i == n - 1 {
                 last_removed_by_line = true;

@@ -41,7 +41,7 @@ pub fn rewrite_commands(
             continue;
         };
         let value = &s.value;
-        if !value.contains(needle) {
+        if !value.contains(needle) && !value.replace("\\\n", "").contains(needle) {
             continue;
         }
         let at = site.node.span.start;
@@ -94,7 +94,10 @@ pub fn rewrite_commands(
         }
         let new_value = rw.apply(value);
         let message = messages.join("; ");
-        if new_value.trim().is_empty() {
+        // Nothing left but blanks or a comment: the item goes.
+        if new_value.trim().is_empty()
+            || shell::parse(&new_value).is_ok_and(|sc| sc.lists.is_empty())
+        {
             match site.array {
                 Some((array, idx)) => {
                     removals

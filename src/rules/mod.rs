@@ -159,6 +159,16 @@ impl Context<'_> {
     }
 }
 
+/// Whether `text` may hold `word` once shell line continuations are taken
+/// out (`ensure\<newline>pip` is `ensurepip`): the cheap pre-filter of a
+/// rule must never miss a case, so any continuation counts as a maybe.
+pub fn may_contain(text: &str, word: &str) -> bool {
+    text.contains(word)
+        || text.contains("\\\n")
+        || text.contains("\\\r\n")
+        || text.contains("\\\\n")
+}
+
 /// Which part of a plan a map is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {

@@ -60,7 +60,7 @@ cmds = [
 "
     }
     fn may_apply(&self, text: &str) -> bool {
-        text.contains("ensurepip")
+        super::may_contain(text, "ensurepip")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         rewrite_commands(

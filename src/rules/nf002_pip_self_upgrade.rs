@@ -51,7 +51,7 @@ cmds = ['python3.11 -m pip install -r requirements.txt']
 "
     }
     fn may_apply(&self, text: &str) -> bool {
-        text.contains("pip")
+        super::may_contain(text, "pip")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         rewrite_commands(

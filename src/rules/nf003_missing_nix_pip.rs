@@ -62,7 +62,7 @@ nixPkgs = ['python311', 'python311Packages.pip']
 "
     }
     fn may_apply(&self, text: &str) -> bool {
-        text.contains("pip")
+        super::may_contain(text, "pip")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let code = self.code();

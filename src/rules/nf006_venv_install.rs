@@ -61,7 +61,7 @@ paths = [\"/opt/venv/bin\"]
 "
     }
     fn may_apply(&self, text: &str) -> bool {
-        text.contains("pip")
+        super::may_contain(text, "pip")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let code = self.code();
