@@ -267,10 +267,10 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
                     &mut lists,
                     if attach { comment_end } else { None },
                 );
-                if let (Tok::Sep(r), true) = (&t, lists.len() > before_len) {
-                    if let Some(l) = lists.last_mut() {
-                        l.sep_end = Some(r.end);
-                    }
+                if let (Tok::Sep(r), true) = (&t, lists.len() > before_len)
+                    && let Some(l) = lists.last_mut()
+                {
+                    l.sep_end = Some(r.end);
                 }
                 // A comment runs to the newline, which is the separator.
                 if matches!(t, Tok::Comment(_)) && matches!(iter.peek(), Some(Tok::Newline)) {
