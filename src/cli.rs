@@ -170,13 +170,19 @@ pub fn run() -> u8 {
         Some(Command::Rules) => list_rules(),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "nixfix", &mut std::io::stdout());
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "nixfix", &mut buf);
+            emit(&mut std::io::stdout(), &String::from_utf8_lossy(&buf));
             EXIT_CLEAN
         }
         Some(Command::Man) => {
             let cmd = <Cli as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
-                Ok(()) => EXIT_CLEAN,
+            let mut buf = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut buf) {
+                Ok(()) => {
+                    emit(&mut std::io::stdout(), &String::from_utf8_lossy(&buf));
+                    EXIT_CLEAN
+                }
                 Err(e) => {
                     eprintln!("nixfix: {e}");
                     EXIT_ERROR
@@ -215,7 +221,7 @@ fn list_rules() -> u8 {
         };
         let on = if r.default_enabled() { "on" } else { "off" };
         s.push_str(&format!(
-            "{}  {:<22} {:<8} {:<4} {}\n",
+            "{}  {:<24} {:<8} {:<4} {}\n",
             r.code(),
             r.name(),
             kind,
