@@ -146,6 +146,23 @@ pub enum ColorWhen {
     Never,
 }
 
+/// A file's output, held until everything is sorted by path.
+enum Held {
+    /// Rendered already: path, stdout bytes, stderr bytes.
+    Rendered(PathBuf, Vec<u8>, Vec<u8>),
+    /// Kept whole: a note may still be attached.
+    Report(FileReport),
+}
+
+impl Held {
+    fn path(&self) -> &Path {
+        match self {
+            Held::Rendered(p, _, _) => p,
+            Held::Report(r) => &r.path,
+        }
+    }
+}
+
 /// Parse the arguments and run. Returns the process exit code.
 pub fn run() -> u8 {
     let cli = match Cli::try_parse() {
@@ -384,18 +401,29 @@ fn fix(mut args: FixArgs) -> u8 {
             }
         };
         let json = args.format == Format::Json;
-        let keep = |r: &FileReport| {
-            json || r.status != Status::Unchanged
-                || !r.findings.is_empty()
-                || r.path.file_name().is_some_and(|n| {
-                    n.to_str()
-                        .is_some_and(|n| n.starts_with("railway.") || n == "nixpacks.json")
-                })
+        // Reports with something to print are rendered at once and kept as
+        // text (far smaller than the file texts); Railway files and
+        // nixpacks.json are kept whole, since a note may still be added.
+        let hold = |r: FileReport| -> Option<Held> {
+            tally(&r);
+            let noted = r.path.file_name().is_some_and(|n| {
+                n.to_str()
+                    .is_some_and(|n| n.starts_with("railway.") || n == "nixpacks.json")
+            });
+            if noted {
+                return Some(Held::Report(r));
+            }
+            if !json && r.status == Status::Unchanged && r.findings.is_empty() {
+                return None;
+            }
+            let (mut o, mut e) = (Vec::new(), Vec::new());
+            render(&args, &r, &mut o, &mut e);
+            Some(Held::Rendered(r.path, o, e))
         };
-        let work = |c: &Candidate| driver::process(c, &opts);
-        let streamed = driver::walk_process(&root, &walk, &excluded, &work, &keep, &tally);
-        let mut reports = streamed.kept;
-        reports.extend(streamed.errors.into_iter().inspect(|r| tally(r)));
+        let work = |c: &Candidate| hold(driver::process(c, &opts));
+        let streamed = driver::walk_process(&root, &walk, &excluded, &work);
+        let mut held = streamed.kept;
+        held.extend(streamed.errors.into_iter().filter_map(&hold));
         // Railway files' nixpacksConfigPath, and symlinks, in a second pass.
         // Only Railway files can name another config.
         let mut railway: Vec<Candidate> = streamed
@@ -414,31 +442,47 @@ fn fix(mut args: FixArgs) -> u8 {
             .collect();
         railway.sort_by(|a, b| a.path.cmp(&b.path));
         let mut notes = driver::link(&mut railway);
-        let seen: Vec<&Path> = streamed.seen.iter().map(PathBuf::as_path).collect();
-        notes.extend(driver::shadowed_json(&seen));
+        // nixpacks.json files, with the nixpacks.toml beside them if any.
+        let siblings: Vec<PathBuf> = streamed
+            .seen
+            .iter()
+            .filter(|p| p.file_name().is_some_and(|n| n == "nixpacks.json"))
+            .filter_map(|p| Some(p.parent()?.join("nixpacks.toml")))
+            .filter(|t| t.is_file())
+            .collect();
+        let pairs: Vec<&Path> = streamed
+            .seen
+            .iter()
+            .chain(&siblings)
+            .map(PathBuf::as_path)
+            .collect();
+        notes.extend(driver::shadowed_json(&pairs));
         let named: Vec<Candidate> = railway.into_iter().filter(|c| c.explicit).collect();
-        let later = driver::not_seen(
+        let later = driver::not_walked(
             streamed.links.into_iter().chain(named).collect(),
+            &streamed.inodes,
             &streamed.seen,
         );
-        for c in later.iter().filter(|c| !excluded(c)) {
-            let r = work(c);
-            tally(&r);
-            if keep(&r) {
-                reports.push(r);
-            }
-        }
+        held.extend(later.iter().filter(|c| !excluded(c)).filter_map(work));
         if let Some(pb) = &progress {
             pb.finish_and_clear();
         }
-        reports.sort_by(|a, b| a.path.cmp(&b.path));
+        held.sort_by(|a, b| a.path().cmp(b.path()));
         let mut summary = summary.lock().expect("not poisoned");
-        for mut r in reports {
-            for (_, note) in notes.iter().filter(|(p, _)| *p == r.path) {
-                r.findings.insert(0, crate::engine::Reported::note(note));
-                summary.warnings += 1;
+        for h in held {
+            match h {
+                Held::Rendered(_, o, e) => {
+                    emit(&mut out, &String::from_utf8_lossy(&o));
+                    emit(&mut err, &String::from_utf8_lossy(&e));
+                }
+                Held::Report(mut r) => {
+                    for (_, note) in notes.iter().filter(|(p, _)| *p == r.path) {
+                        r.findings.insert(0, crate::engine::Reported::note(note));
+                        summary.warnings += 1;
+                    }
+                    render(&args, &r, &mut out, &mut err);
+                }
             }
-            render(&args, &r, &mut out, &mut err);
         }
     } else {
         let (mut candidates, missing) = driver::discover(&paths, &walk);

@@ -182,31 +182,40 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
 }
 
 /// What [`walk_process`] leaves behind.
-#[derive(Debug, Default)]
-pub struct Streamed {
-    /// The reports `keep` asked to keep (unsorted).
-    pub kept: Vec<FileReport>,
-    /// Every config processed, by path.
+#[derive(Debug)]
+pub struct Streamed<T> {
+    /// What `work` returned to keep (unsorted).
+    pub kept: Vec<T>,
+    /// The Railway files and nixpacks.json files processed (a second pass
+    /// may add notes or follow their links), and on systems without inode
+    /// numbers every file processed.
     pub seen: Vec<PathBuf>,
+    /// The inode of every file processed, to recognise one reached again
+    /// through a link (a few bytes per config, not its path).
+    pub inodes: HashSet<u64>,
     /// Symbolic links to configs, left for a second pass (they may name a
     /// file the walk also reaches).
     pub links: Vec<Candidate>,
     pub errors: Vec<FileReport>,
 }
 
-/// Walk one directory and fix each config on the walker's own threads as soon
-/// as it is found, so reading and fixing overlap the walk (one root holds
-/// each regular file once). `tally` sees every report, `keep` says which to
-/// return (the ones with something to print), `skip` filters candidates.
-pub fn walk_process(
+/// Walk one directory and handle each config on the walker's own threads as
+/// soon as it is found, so reading and fixing overlap the walk (one root
+/// holds each regular file once). `work` returns what to keep of a file (the
+/// output it has to print, say), `skip` filters candidates.
+pub fn walk_process<T: Send>(
     root: &Path,
     opts: &WalkOptions,
     skip: &(dyn Fn(&Candidate) -> bool + Sync),
-    work: &(dyn Fn(&Candidate) -> FileReport + Sync),
-    keep: &(dyn Fn(&FileReport) -> bool + Sync),
-    tally: &(dyn Fn(&FileReport) + Sync),
-) -> Streamed {
-    let out = Mutex::new(Streamed::default());
+    work: &(dyn Fn(&Candidate) -> Option<T> + Sync),
+) -> Streamed<T> {
+    let out = Mutex::new(Streamed {
+        kept: Vec::new(),
+        seen: Vec::new(),
+        inodes: HashSet::new(),
+        links: Vec::new(),
+        errors: Vec::new(),
+    });
     walker(root, opts).run(|| {
         let out = &out;
         let root = root.to_path_buf();
@@ -230,6 +239,7 @@ pub fn walk_process(
             if !(file_like && named && e.depth() > 0) {
                 return ignore::WalkState::Continue;
             }
+            let ino = inode(&e);
             let c = Candidate {
                 link: e.path_is_symlink(),
                 path: e.into_path(),
@@ -243,18 +253,66 @@ pub fn walk_process(
                 out.lock().expect("not poisoned").links.push(c);
                 return ignore::WalkState::Continue;
             }
-            let r = work(&c);
-            tally(&r);
-            let kept = keep(&r);
+            let kept = work(&c);
             let mut o = out.lock().expect("not poisoned");
-            o.seen.push(c.path);
-            if kept {
-                o.kept.push(r);
+            let later = c.path.file_name().is_some_and(|n| {
+                n.to_str()
+                    .is_some_and(|n| n.starts_with("railway.") || n == "nixpacks.json")
+            });
+            match ino {
+                Some(i) => {
+                    o.inodes.insert(i);
+                    if later {
+                        o.seen.push(c.path);
+                    }
+                }
+                None => o.seen.push(c.path),
+            }
+            if let Some(k) = kept {
+                o.kept.push(k);
             }
             ignore::WalkState::Continue
         })
     });
     out.into_inner().expect("not poisoned")
+}
+
+#[cfg(unix)]
+fn inode(e: &ignore::DirEntry) -> Option<u64> {
+    e.ino()
+}
+
+#[cfg(not(unix))]
+fn inode(_: &ignore::DirEntry) -> Option<u64> {
+    None
+}
+
+#[cfg(unix)]
+fn inode_of(p: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).ok().map(|m| m.ino())
+}
+
+#[cfg(not(unix))]
+fn inode_of(_: &Path) -> Option<u64> {
+    None
+}
+
+/// Of `extra` (links, configs named by Railway files), the ones that are not
+/// a file the walk already processed (same inode, or same real path).
+pub fn not_walked(
+    extra: Vec<Candidate>,
+    inodes: &HashSet<u64>,
+    seen: &[PathBuf],
+) -> Vec<Candidate> {
+    let mut taken = HashSet::new();
+    not_seen(extra, seen)
+        .into_iter()
+        .filter(|c| match inode_of(&c.path) {
+            Some(i) => !inodes.contains(&i) && taken.insert(i),
+            None => true,
+        })
+        .collect()
 }
 
 /// Of `extra` (links and configs named by Railway files), the ones that are
