@@ -30,7 +30,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    tmp.as_file().sync_data()?;
     std::fs::set_permissions(tmp.path(), meta.permissions())?;
     tmp.persist(&target).map_err(|e| e.error)?;
     // The directory is not synced: a crash may lose the rename and leave the
