@@ -105,7 +105,7 @@ fn walker(root: &Path, opts: &WalkOptions) -> ignore::WalkParallel {
 pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<FileReport>) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
-    let saw_link = std::sync::atomic::AtomicBool::new(false);
+    let mut saw_link = false;
     for p in paths {
         let meta = match std::fs::metadata(p) {
             Ok(m) => m,
@@ -123,56 +123,22 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
             });
             continue;
         }
-        let shared = Mutex::new(Vec::new());
-        let walk_errors = Mutex::new(Vec::new());
-        walker(p, opts).run(|| {
-            let shared = &shared;
-            let walk_errors = &walk_errors;
-            let root = p.clone();
-            let saw_link = &saw_link;
-            Box::new(move |entry| {
-                match entry {
-                    Ok(e) => {
-                        let is_file_like =
-                            e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
-                        let name_ok = e
-                            .file_name()
-                            .to_str()
-                            .and_then(Kind::from_file_name)
-                            .is_some();
-                        if is_file_like && name_ok && e.depth() > 0 {
-                            let link = e.path_is_symlink();
-                            if link {
-                                saw_link.store(true, Ordering::Relaxed);
-                            }
-                            shared.lock().expect("not poisoned").push(Candidate {
-                                path: e.into_path(),
-                                explicit: false,
-                                root: Some(root.clone()),
-                                link,
-                            });
-                        }
-                    }
-                    Err(err) => walk_errors
-                        .lock()
-                        .expect("not poisoned")
-                        .push(err.to_string()),
-                }
-                ignore::WalkState::Continue
-            })
-        });
-        let mut v = shared.into_inner().expect("not poisoned");
+        // The same walk as the streaming one, keeping the candidates.
+        let walked = walk_process(p, opts, &|_| false, &|c: &Candidate| Some(c.clone()));
+        if !walked.links.is_empty() {
+            saw_link = true;
+        }
+        let mut v = walked.kept;
+        v.extend(walked.links);
         v.sort_by(|a, b| a.path.cmp(&b.path));
         found.extend(v);
-        for e in walk_errors.into_inner().expect("not poisoned") {
-            errors.push(FileReport::error(p, None, e));
-        }
+        errors.extend(walked.errors);
     }
     // The same file named twice, reached through two roots (`. svc`) or
     // through a symlink is fixed once.
     // One root walked without symlinks yields every file once, and needs no
     // realpath per file.
-    if paths.len() > 1 || saw_link.load(Ordering::Relaxed) || found.iter().any(|c| c.explicit) {
+    if paths.len() > 1 || saw_link || found.iter().any(|c| c.explicit) {
         let mut seen = HashSet::new();
         found.retain(|c| {
             seen.insert(std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone()))
