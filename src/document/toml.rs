@@ -130,8 +130,6 @@ fn table_node(
     let mut entries = Vec::new();
     for (k, item) in t.iter() {
         let ks = key_span(t, k, span.clone());
-        let mut child_path = path.clone();
-        child_path.push(k.to_string());
         let value = match item {
             Item::Table(sub) => {
                 let (st, sp) = if sub.is_dotted() {
@@ -142,9 +140,11 @@ fn table_node(
                     let h = sub.span().unwrap_or(ks.clone());
                     (MapStyle::TomlHeader { header: h.clone() }, h)
                 };
+                let mut child_path = path.clone();
+                child_path.push(k.to_string());
                 table_node(sub, text, st, child_path, sp)
             }
-            Item::Value(v) => value_node(v, text, child_path, &ks),
+            Item::Value(v) => value_node(v, text, &path, k, &ks),
             Item::ArrayOfTables(a) => Node {
                 span: a.span().unwrap_or(ks.clone()),
                 kind: NodeKind::Other,
@@ -167,7 +167,15 @@ fn table_node(
     }
 }
 
-fn value_node(v: &Value, text: &str, path: Vec<String>, ks: &std::ops::Range<usize>) -> Node {
+/// A value under `parent.key` (array items share their array's path; the
+/// path is only materialised for the maps that keep it).
+fn value_node(
+    v: &Value,
+    text: &str,
+    parent: &[String],
+    key: &str,
+    ks: &std::ops::Range<usize>,
+) -> Node {
     let span = v.span().unwrap_or(ks.clone());
     let kind = match v {
         Value::String(s) => {
@@ -189,16 +197,16 @@ fn value_node(v: &Value, text: &str, path: Vec<String>, ks: &std::ops::Range<usi
         Value::Array(a) => NodeKind::Array(super::Array {
             items: a
                 .iter()
-                .map(|x| value_node(x, text, path.clone(), ks))
+                .map(|x| value_node(x, text, parent, key, ks))
                 .collect(),
         }),
         Value::InlineTable(t) => {
+            let mut path = parent.to_vec();
+            path.push(key.to_string());
             let mut entries = Vec::new();
             for (k, item) in t.iter() {
                 let kspan = t.key_span(k).unwrap_or(span.clone());
-                let mut child_path = path.clone();
-                child_path.push(k.to_string());
-                let value = value_node(item, text, child_path, &kspan);
+                let value = value_node(item, text, &path, k, &kspan);
                 entries.push(Entry {
                     key: k.to_string(),
                     key_span: kspan,
