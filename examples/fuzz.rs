@@ -404,14 +404,7 @@ pub fn mutate_once(rng: &mut Rng, buf: &mut Vec<u8>, seeds: &[Vec<u8>]) {
         },
         12 if len > 0 => {
             // Swap two lines.
-            let lines: Vec<usize> = std::iter::once(0)
-                .chain(
-                    buf.iter()
-                        .enumerate()
-                        .filter(|(_, b)| **b == b'\n')
-                        .map(|(i, _)| i + 1),
-                )
-                .collect();
+            let lines: Vec<usize> = line_starts(buf);
             if lines.len() >= 3 {
                 let i = rng.below(lines.len() - 1);
                 let (a0, a1) = (lines[i], lines[i + 1]);
@@ -443,14 +436,7 @@ pub fn mutate_once(rng: &mut Rng, buf: &mut Vec<u8>, seeds: &[Vec<u8>]) {
         }
         16 => {
             // A whole line at a line start.
-            let starts: Vec<usize> = std::iter::once(0)
-                .chain(
-                    buf.iter()
-                        .enumerate()
-                        .filter(|(_, b)| **b == b'\n')
-                        .map(|(i, _)| i + 1),
-                )
-                .collect();
+            let starts: Vec<usize> = line_starts(buf);
             let at = *rng.pick(&starts);
             let line = rng.pick(LINES);
             buf.splice(at..at, line.bytes());
@@ -974,4 +960,16 @@ fn main() {
     if stats.crashes > 0 || stats.internal_errors > 0 || stats.property_failures > 0 {
         std::process::exit(1);
     }
+}
+
+/// Offsets where the lines of `buf` start.
+fn line_starts(buf: &[u8]) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(
+            buf.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect()
 }

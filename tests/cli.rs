@@ -124,15 +124,6 @@ fn patch_p1(dir: &Path, diff: &[u8]) -> std::process::Output {
         .expect("patch runs")
 }
 
-/// The last non-empty line of stderr (the summary).
-fn summary_line(stderr: &str) -> &str {
-    stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-}
-
 /// `--- a/<rel>` headers of a diff, in order.
 fn diff_files(diff: &str) -> Vec<String> {
     diff.lines()

@@ -38,14 +38,6 @@ fn assert_untouched(p: &Path, snap: &(Vec<u8>, SystemTime)) {
     assert_eq!(mtime(p), snap.1, "{} was rewritten (mtime)", p.display());
 }
 
-fn summary_line(stderr: &str) -> &str {
-    stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-}
-
 /// A fixable config: ensurepip and a pip self-upgrade next to python311.
 const FIXABLE: &str = r#"[phases.setup]
 nixPkgs = ["python311"]

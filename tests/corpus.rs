@@ -14,6 +14,9 @@ use nixfix::driver::{FileReport, RunOptions, Status, fix_bytes};
 use nixfix::engine::Options;
 use similar::{Algorithm, DiffTag, TextDiff, capture_diff_slices};
 use std::collections::BTreeMap;
+
+mod common;
+use common::assert_known_failures;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -535,32 +538,7 @@ fn corpus_fixes_are_safe_and_minimal() {
     );
     eprintln!("parse errors: {}", parse_error_ids.join(" "));
 
-    let mut unexpected = Vec::new();
-    for (id, problems) in &failures {
-        let known = KNOWN_BUGS.contains(&id.as_str());
-        let mut s = format!("{id}{}:", if known { " (KNOWN_BUGS)" } else { "" });
-        for p in problems {
-            s.push_str(&format!("\n  {p}"));
-        }
-        eprintln!("{s}");
-        if !known {
-            unexpected.push(s);
-        }
-    }
-    let fixed_bugs: Vec<&&str> = KNOWN_BUGS
-        .iter()
-        .filter(|id| !failures.contains_key(**id))
-        .collect();
-    assert!(
-        unexpected.is_empty(),
-        "{} corpus files fail:\n{}",
-        unexpected.len(),
-        unexpected.join("\n")
-    );
-    assert!(
-        fixed_bugs.is_empty(),
-        "these KNOWN_BUGS ids pass now; remove them from the list: {fixed_bugs:?}"
-    );
+    assert_known_failures(&failures, KNOWN_BUGS, "KNOWN_BUGS", "corpus files");
     assert_eq!(
         total.parse_errors, EXPECTED_PARSE_ERRORS,
         "parse errors: {parse_error_ids:?}"

@@ -30,6 +30,8 @@
 //! Needs `nixpacks` on PATH (or in ~/.cargo/bin): fails without it under `CI`,
 //! skips with a note otherwise. Run with `--nocapture` for the counts.
 
+mod common;
+use common::assert_known_failures;
 use nixfix::config::{Environment, Kind};
 use nixfix::driver::{Candidate, FileReport, RunOptions, Status, process};
 use nixfix::engine::{Options, fix_text};
@@ -1103,27 +1105,11 @@ fn fixtures_pass_the_oracle() {
         KNOWN_BUG_FIXTURES.len(),
         started.elapsed().as_secs_f64()
     );
-    let mut unexpected = Vec::new();
-    for (name, problems) in &failures {
-        let known = KNOWN_BUG_FIXTURES.contains(name);
-        let s = format!(
-            "fixture `{name}`{}:\n  {}",
-            if known { " (KNOWN_BUG_FIXTURES)" } else { "" },
-            problems.join("\n  ")
-        );
-        eprintln!("{s}");
-        if !known {
-            unexpected.push(s);
-        }
-    }
-    let now_passing: Vec<&&str> = KNOWN_BUG_FIXTURES
-        .iter()
-        .filter(|n| !failures.contains_key(**n))
-        .collect();
-    assert!(unexpected.is_empty(), "{}", unexpected.join("\n\n"));
-    assert!(
-        now_passing.is_empty(),
-        "these KNOWN_BUG_FIXTURES pass now; remove them from the list: {now_passing:?}"
+    assert_known_failures(
+        &failures,
+        KNOWN_BUG_FIXTURES,
+        "KNOWN_BUG_FIXTURES",
+        "oracle fixtures",
     );
 }
 
@@ -1268,32 +1254,11 @@ fn corpus_passes_the_oracle() {
     for e in &fix_errors {
         eprintln!("accepted by Nixpacks, error in nixfix: {e}");
     }
-    let mut unexpected = Vec::new();
-    for (id, problems) in &failures {
-        let known = KNOWN_BUGS.contains(&id.as_str());
-        let s = format!(
-            "{id}{}:\n  {}",
-            if known { " (KNOWN_BUGS)" } else { "" },
-            problems.join("\n  ")
-        );
-        eprintln!("{s}");
-        if !known {
-            unexpected.push(s);
-        }
-    }
-    let now_passing: Vec<&&str> = KNOWN_BUGS
-        .iter()
-        .filter(|id| !failures.contains_key(**id))
-        .collect();
-    assert!(
-        unexpected.is_empty(),
-        "{} corpus files fail the oracle:\n{}",
-        unexpected.len(),
-        unexpected.join("\n")
-    );
-    assert!(
-        now_passing.is_empty(),
-        "these KNOWN_BUGS ids pass now; remove them from the list: {now_passing:?}"
+    assert_known_failures(
+        &failures,
+        KNOWN_BUGS,
+        "KNOWN_BUGS",
+        "corpus files failing the oracle",
     );
 }
 

@@ -66,3 +66,55 @@ pub fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     fs::write(&p, bytes).unwrap();
     p
 }
+
+/// The last non-empty line of stderr (the summary).
+pub fn summary_line(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+}
+
+/// Print every failure (marking the known ones), then assert that only the
+/// names in `known` (the list called `list`) failed and that each of them
+/// still does, so the list only shrinks. `what` names the cases.
+pub fn assert_known_failures<K: AsRef<str> + Ord>(
+    failures: &std::collections::BTreeMap<K, Vec<String>>,
+    known: &[&str],
+    list: &str,
+    what: &str,
+) {
+    let mut unexpected = Vec::new();
+    for (name, problems) in failures {
+        let name = name.as_ref();
+        let is_known = known.contains(&name);
+        let s = format!(
+            "{name}{}:\n  {}",
+            if is_known {
+                format!(" ({list})")
+            } else {
+                String::new()
+            },
+            problems.join("\n  ")
+        );
+        eprintln!("{s}");
+        if !is_known {
+            unexpected.push(s);
+        }
+    }
+    let now_passing: Vec<&&str> = known
+        .iter()
+        .filter(|n| !failures.keys().any(|k| k.as_ref() == **n))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{} {what} fail:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
+    assert!(
+        now_passing.is_empty(),
+        "these {list} pass now; remove them from the list: {now_passing:?}"
+    );
+}
