@@ -738,11 +738,7 @@ mod tests {
     }
 
     fn find<'a>(n: &'a Node, path: &[&str]) -> &'a Node {
-        let mut cur = n;
-        for k in path {
-            cur = cur.as_map().unwrap().get(k).unwrap();
-        }
-        cur
+        n.at(path).expect("the path exists")
     }
 
     /// `text` parses with our parser and with serde_json (which does not

@@ -460,11 +460,7 @@ mod tests {
     }
 
     fn find<'a>(n: &'a Node, path: &[&str]) -> &'a Node {
-        let mut cur = n;
-        for k in path {
-            cur = cur.as_map().unwrap().get(k).unwrap();
-        }
-        cur
+        n.at(path).expect("the path exists")
     }
 
     #[test]

@@ -95,6 +95,14 @@ pub struct Str {
 }
 
 impl Node {
+    /// The node at `path` below this one (keys of nested maps).
+    pub fn at(&self, path: &[&str]) -> Option<&Node> {
+        let mut n = self;
+        for k in path {
+            n = n.as_map()?.get(k)?;
+        }
+        Some(n)
+    }
     pub fn as_map(&self) -> Option<&Map> {
         match &self.kind {
             NodeKind::Map(m) => Some(m),

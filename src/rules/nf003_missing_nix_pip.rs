@@ -68,7 +68,7 @@ nixPkgs = ['python311', 'python311Packages.pip']
         let code = self.code();
         let usage = pip_usage(cx);
         let root = cx.root();
-        let setup = walk(root, &[plan_path(cx.kind), &["phases", "setup"]].concat());
+        let setup = root.at(&[plan_path(cx.kind), &["phases", "setup"]].concat());
         let pkgs = setup
             .and_then(Node::as_map)
             .and_then(|m| m.get_any(NIX_PKGS))
@@ -247,14 +247,6 @@ fn dedup(it: impl Iterator<Item = String>) -> Vec<String> {
         }
     }
     v
-}
-
-fn walk<'a>(root: &'a Node, path: &[&str]) -> Option<&'a Node> {
-    let mut n = root;
-    for k in path {
-        n = n.as_map()?.get(k)?;
-    }
-    Some(n)
 }
 
 /// Evidence that the build runs pip outside a virtualenv.
