@@ -488,6 +488,28 @@ pub fn fix_bytes(
     }
 }
 
+/// Why a file could not be read.
+enum Read {
+    /// Over [`MAX_FILE_SIZE`]: its length.
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+/// The whole file, refusing one over [`MAX_FILE_SIZE`]. Reads straight into
+/// a buffer: no `fstat`/`lseek` to size it first (`fs::read` does both),
+/// which is two of the six system calls a small config would otherwise cost.
+fn read_capped(file: std::fs::File) -> Result<Vec<u8>, Read> {
+    use std::io::Read as _;
+    let mut bytes = Vec::with_capacity(4096);
+    let mut limited = (&file).take(MAX_FILE_SIZE + 1);
+    limited.read_to_end(&mut bytes).map_err(Read::Io)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        let len = file.metadata().map_or(bytes.len() as u64, |m| m.len());
+        return Err(Read::TooLarge(len));
+    }
+    Ok(bytes)
+}
+
 /// Read, fix and (with `write`) write one file.
 pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     let path = &c.path;
@@ -535,33 +557,28 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     {
         return FileReport::error(path, name_kind, "not a regular file");
     }
-    let mut file = match std::fs::File::open(path) {
+    let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
     };
-    let meta = match file.metadata() {
-        Ok(m) => m,
-        Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
+    let bytes = match read_capped(file) {
+        Ok(b) => b,
+        Err(Read::TooLarge(len)) => {
+            return FileReport::error(
+                path,
+                name_kind,
+                format!(
+                    "the file is {} MiB, larger than the {} MiB nixfix reads; it is not a Nixpacks config",
+                    len / (1024 * 1024),
+                    MAX_FILE_SIZE / (1024 * 1024)
+                ),
+            );
+        }
+        Err(Read::Io(e)) if e.kind() == std::io::ErrorKind::IsADirectory => {
+            return FileReport::error(path, name_kind, "is a directory");
+        }
+        Err(Read::Io(e)) => return FileReport::error(path, name_kind, io_message(&e)),
     };
-    if meta.is_dir() {
-        return FileReport::error(path, name_kind, "is a directory");
-    }
-    if meta.len() > MAX_FILE_SIZE {
-        return FileReport::error(
-            path,
-            name_kind,
-            format!(
-                "the file is {} MiB, larger than the {} MiB nixfix reads; it is not a Nixpacks config",
-                meta.len() / (1024 * 1024),
-                MAX_FILE_SIZE / (1024 * 1024)
-            ),
-        );
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    if let Err(e) = std::io::Read::read_to_end(&mut file, &mut bytes) {
-        return FileReport::error(path, name_kind, io_message(&e));
-    }
-    drop(file);
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -10,9 +10,9 @@
 //! the output changes nothing.
 
 use crate::config::{Environment, Kind};
-use crate::document::{self, Format, ParseError, line_col};
+use crate::document::{self, Document, Format, ParseError, line_col};
 use crate::edit::{self, Edit};
-use crate::rules::{Context, Finding, Rule};
+use crate::rules::{Context, Derived, Finding, Rule};
 
 /// At most this many fixing steps (a rule's edits, then a fresh pass from the
 /// first rule); real files settle in two to four.
@@ -105,74 +105,114 @@ pub fn fix_text(
     let crlf = document::eol(text) == "\r\n";
     let scripts = crate::rules::ScriptCache::default();
     let mut findings = Vec::new();
-    'pass: for _step in 0..MAX_STEPS {
-        let mut warnings = Vec::new();
-        for rule in &active {
-            let found = {
-                let suppressions = crate::suppress::Suppressions::scan(&cur);
-                let cx = Context {
-                    text: &cur,
-                    doc: &doc,
-                    kind,
-                    env,
-                    suppressions: &suppressions,
-                    scripts: &scripts,
-                };
-                let mut found = rule.check(&cx);
-                found.retain(|f| !cx.suppressed(f.code, f.offset));
-                found
-            };
-            let (fixes, warns): (Vec<Finding>, Vec<Finding>) =
-                found.into_iter().partition(|f| f.fixed);
-            warnings.extend(warns);
-            if fixes.is_empty() {
-                continue;
+    for _step in 0..MAX_STEPS {
+        match step(&cur, &doc, kind, env, &active, &scripts, crlf)? {
+            Step::Settled(warnings) => {
+                findings.extend(warnings.into_iter().map(|w| place(w, text, &history)));
+                findings.sort_by_key(|f| (f.line, f.column, !f.fixed));
+                return Ok(Outcome {
+                    output: cur,
+                    findings,
+                });
             }
-            let mut edits: Vec<Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
-            if crlf {
-                // New lines follow the original file's line endings, even when
-                // earlier fixes removed every CRLF the current text had.
-                for e in &mut edits {
-                    if e.replacement.contains('\n') {
-                        e.replacement = e.replacement.replace("\r\n", "\n").replace('\n', "\r\n");
-                    }
+            Step::Fixed {
+                fixes,
+                edits,
+                next,
+                next_doc,
+            } => {
+                for f in fixes {
+                    findings.push(place(f, text, &history));
                 }
+                history.push(edits);
+                cur = next;
+                doc = next_doc;
             }
-            let edits = edit::normalize(edits).map_err(|e| {
-                FixError::Bug(format!("{} made conflicting edits: {e}", rule.code()))
-            })?;
-            let next = edit::apply(&cur, edits.clone())
-                .map_err(|e| FixError::Bug(format!("{}: {e}", rule.code())))?;
-            if next == cur {
-                continue;
-            }
-            let next_doc = document::parse(format, &next).map_err(|e| {
-                FixError::Bug(format!(
-                    "the {} fix would make the file invalid {}: {e}",
-                    rule.code(),
-                    format_name(format)
-                ))
-            })?;
-            for f in fixes {
-                findings.push(place(f, text, &history));
-            }
-            history.push(edits);
-            cur = next;
-            doc = next_doc;
-            // Start over: every rule sees the text settled by those before it.
-            continue 'pass;
         }
-        // A whole pass without a change: done.
-        findings.extend(warnings.into_iter().map(|w| place(w, text, &history)));
-        findings.sort_by_key(|f| (f.line, f.column, !f.fixed));
-        return Ok(Outcome {
-            output: cur,
-            findings,
-        });
     }
     Err(FixError::Bug(format!(
         "the fixes did not settle after {MAX_STEPS} steps"
     )))
+}
+
+/// What one pass over a text version did.
+enum Step {
+    /// No rule changed anything: these are the warnings.
+    Settled(Vec<Finding>),
+    /// A rule's fixes, applied and re-parsed. Start over on `next`.
+    Fixed {
+        fixes: Vec<Finding>,
+        edits: Vec<Edit>,
+        next: String,
+        next_doc: Document,
+    },
+}
+
+/// Run the rules over one version of the text until one of them changes
+/// it. What the rules derive from the version (command sites, virtualenv
+/// directories, suppressions) is worked out once and shared.
+fn step(
+    cur: &str,
+    doc: &Document,
+    kind: Kind,
+    env: &Environment,
+    active: &[&dyn Rule],
+    scripts: &crate::rules::ScriptCache,
+    crlf: bool,
+) -> Result<Step, FixError> {
+    let suppressions = crate::suppress::Suppressions::scan(cur);
+    let derived = Derived::default();
+    let cx = Context {
+        text: cur,
+        doc,
+        kind,
+        env,
+        suppressions: &suppressions,
+        scripts,
+        derived: &derived,
+    };
+    let mut warnings = Vec::new();
+    for rule in active {
+        let mut found = rule.check(&cx);
+        found.retain(|f| !cx.suppressed(f.code, f.offset));
+        let (fixes, warns): (Vec<Finding>, Vec<Finding>) = found.into_iter().partition(|f| f.fixed);
+        warnings.extend(warns);
+        if fixes.is_empty() {
+            continue;
+        }
+        let mut edits: Vec<Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+        if crlf {
+            // New lines follow the original file's line endings, even when
+            // earlier fixes removed every CRLF the current text had.
+            for e in &mut edits {
+                if e.replacement.contains('\n') {
+                    e.replacement = e.replacement.replace("\r\n", "\n").replace('\n', "\r\n");
+                }
+            }
+        }
+        let edits = edit::normalize(edits)
+            .map_err(|e| FixError::Bug(format!("{} made conflicting edits: {e}", rule.code())))?;
+        let next = edit::apply(cur, edits.clone())
+            .map_err(|e| FixError::Bug(format!("{}: {e}", rule.code())))?;
+        if next == cur {
+            continue;
+        }
+        let next_doc = document::parse(doc.format, &next).map_err(|e| {
+            FixError::Bug(format!(
+                "the {} fix would make the file invalid {}: {e}",
+                rule.code(),
+                format_name(doc.format)
+            ))
+        })?;
+        // Start over: every rule sees the text settled by those before it.
+        return Ok(Step::Fixed {
+            fixes,
+            edits,
+            next,
+            next_doc,
+        });
+    }
+    Ok(Step::Settled(warnings))
 }
 
 fn format_name(f: Format) -> &'static str {

@@ -33,7 +33,7 @@ pub fn rewrite_commands(
     suspicious: impl Fn(&str) -> bool,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let dirs = venv_dirs(cx);
+    let dirs = cx.venv_dirs();
     // Items to remove, per array (keyed by the array's span start).
     let mut removals: BTreeMap<usize, (&Node, Vec<Removal>)> = BTreeMap::new();
     for site in cx.command_sites() {
@@ -66,7 +66,7 @@ pub fn rewrite_commands(
         let mut messages = Vec::new();
         let rw = shell::rewrite(script, |c| {
             let args = c.arguments();
-            let d = decide(c, &args, in_venv || runs_from(&args, &dirs));
+            let d = decide(c, &args, in_venv || runs_from(&args, dirs));
             if activates_venv(c) {
                 in_venv = true;
             }
@@ -157,7 +157,7 @@ pub fn rewrite_commands(
 }
 
 /// Directories the config's commands create virtualenvs in.
-pub fn venv_dirs(cx: &Context) -> Vec<String> {
+pub(super) fn venv_dirs(cx: &Context) -> Vec<String> {
     let mut dirs = Vec::new();
     for site in cx.command_sites() {
         let Some(s) = site.node.as_str() else {
@@ -202,7 +202,7 @@ pub fn for_each_command<'a>(
     cx: &'a Context,
     mut f: impl FnMut(&crate::config::CommandSite<'a>, &SimpleCommand, &[&str], bool),
 ) {
-    let dirs = venv_dirs(cx);
+    let dirs = cx.venv_dirs();
     for site in cx.command_sites() {
         let Some(s) = site.node.as_str() else {
             continue;
@@ -216,7 +216,7 @@ pub fn for_each_command<'a>(
             for p in &list.pipelines {
                 for c in &p.commands {
                     let args = c.arguments();
-                    f(&site, c, &args, in_venv || runs_from(&args, &dirs));
+                    f(site, c, &args, in_venv || runs_from(&args, dirs));
                     if activates_venv(c) {
                         in_venv = true;
                     }
@@ -228,9 +228,9 @@ pub fn for_each_command<'a>(
 
 fn location_of(cx: &Context, array: &Node, idx: usize) -> String {
     cx.command_sites()
-        .into_iter()
+        .iter()
         .find(|s| matches!(s.array, Some((a, i)) if a.span == array.span && i == idx))
-        .map_or_else(|| "a command".to_string(), |s| s.location)
+        .map_or_else(|| "a command".to_string(), |s| s.location.clone())
 }
 
 /// Whether `node` is a string array.

@@ -107,6 +107,16 @@ pub struct Context<'a> {
     /// Command strings already split by the shell layer (shared by the rules
     /// and the steps of one file: most strings are parsed once).
     pub scripts: &'a ScriptCache,
+    /// What the rules derive from this version of the text, worked out once.
+    pub derived: &'a Derived<'a>,
+}
+
+/// What several rules derive from one version of a document, computed the
+/// first time one asks.
+#[derive(Default)]
+pub struct Derived<'a> {
+    sites: std::cell::OnceCell<Vec<crate::config::CommandSite<'a>>>,
+    venv_dirs: std::cell::OnceCell<Vec<String>>,
 }
 
 /// Parsed command strings, by their text.
@@ -117,7 +127,7 @@ pub type ScriptCache = std::cell::RefCell<
     >,
 >;
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     pub fn syntax(&self) -> &'static dyn Syntax {
         crate::document::syntax(self.doc.format)
     }
@@ -144,11 +154,19 @@ impl Context<'_> {
     }
     /// Every command string, knowing whether the Python provider's
     /// virtualenv surrounds it.
-    pub fn command_sites(&self) -> Vec<crate::config::CommandSite<'_>> {
-        let plan = self.plan().and_then(Node::as_map);
-        crate::config::command_sites(self.kind, &self.doc.root, &|| {
-            self.env.python_provider(plan)
+    pub fn command_sites(&self) -> &'a [crate::config::CommandSite<'a>] {
+        self.derived.sites.get_or_init(|| {
+            let plan = crate::config::plan(self.kind, &self.doc.root).and_then(Node::as_map);
+            crate::config::command_sites(self.kind, &self.doc.root, &|| {
+                self.env.python_provider(plan)
+            })
         })
+    }
+    /// Directories the config's commands create virtualenvs in.
+    pub fn venv_dirs(&self) -> &'a [String] {
+        self.derived
+            .venv_dirs
+            .get_or_init(|| commands::venv_dirs(self))
     }
     /// The Python the provider installs when `nixPkgs` names none.
     pub fn provider_python(&self) -> crate::config::Pin {
