@@ -1,9 +1,11 @@
 //! The command line: arguments, modes, and the exit code.
 
-use crate::driver::{self, Candidate, FileReport, RunOptions, Status, WalkOptions};
+use crate::driver::{self, Candidate, FileReport, Named, RunOptions, Status, WalkOptions};
 use crate::engine::Options;
+use crate::engine::Reported;
 use crate::output::{self, Summary, Which, emit};
 use crate::rules::{self, REGISTRY, Rule, RuleKind};
+use crate::sorted::{Record, Sorted};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,10 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// Default threads for --write (I/O-bound: each fix is flushed to disk).
 const WRITE_JOBS: usize = 16;
+
+/// Output held in memory before it is spilled, sorted, to a temporary file
+/// (see [`crate::sorted`]): keeps memory flat on huge trees.
+pub const HOLD_BUDGET: usize = 128 * 1024;
 
 /// Runs over this many configs show a progress bar on a terminal.
 const PROGRESS_MIN: usize = 2000;
@@ -148,23 +154,6 @@ pub enum ColorWhen {
     Auto,
     Always,
     Never,
-}
-
-/// A file's output, held until everything is sorted by path.
-enum Held {
-    /// Rendered already: path, stdout bytes, stderr bytes.
-    Rendered(PathBuf, Vec<u8>, Vec<u8>),
-    /// Kept whole: a note may still be attached.
-    Report(FileReport),
-}
-
-impl Held {
-    fn path(&self) -> &Path {
-        match self {
-            Held::Rendered(p, _, _) => p,
-            Held::Report(r) => &r.path,
-        }
-    }
 }
 
 /// Parse the arguments and run. Returns the process exit code.
@@ -390,7 +379,8 @@ fn fix(mut args: FixArgs) -> u8 {
     let watched = stderr_is_terminal() && !args.quiet;
     let one_dir = args.files_from.is_none() && paths.len() == 1 && paths[0].is_dir();
     if one_dir {
-        // The usual case: fix while walking, print sorted at the end.
+        // The usual case: fix while walking. What to print is sorted by path
+        // in bounded memory and printed at the end.
         let root = paths[0].clone();
         let progress = watched.then(|| {
             let pb = indicatif::ProgressBar::new_spinner();
@@ -402,98 +392,71 @@ fn fix(mut args: FixArgs) -> u8 {
             pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
             pb
         });
-        let tally = |r: &FileReport| {
-            summary.lock().expect("not poisoned").add(r);
+        let json = args.format == Format::Json;
+        let sorted = std::sync::Mutex::new(Sorted::new(HOLD_BUDGET));
+        // Configs named by Railway files, fixed after the walk.
+        let named = std::sync::Mutex::new(Vec::new());
+        let keep = |mut r: FileReport, c: Option<&Candidate>| {
+            if let (Some(target), Some(c)) = (r.config_path.take(), c) {
+                match driver::follow_config_path(c, &target) {
+                    Some(Named::Config(n)) => named.lock().expect("not poisoned").push(n),
+                    Some(Named::Note(note)) => r.findings.insert(0, Reported::note(&note)),
+                    None => {}
+                }
+            }
+            if r.path.file_name().is_some_and(|n| n == "nixpacks.json")
+                && r.path.with_file_name("nixpacks.toml").is_file()
+            {
+                r.findings.insert(0, Reported::note(driver::SHADOWED_JSON));
+            }
+            summary.lock().expect("not poisoned").add(&r);
             if let Some(pb) = &progress {
                 pb.inc(1);
                 if pb.position() == PROGRESS_MIN as u64 {
                     pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
                 }
             }
-        };
-        let json = args.format == Format::Json;
-        // Reports with something to print are rendered at once and kept as
-        // text (far smaller than the file texts); Railway files and
-        // nixpacks.json are kept whole, since a note may still be added.
-        let hold = |r: FileReport| -> Option<Held> {
-            tally(&r);
-            let noted = r.path.file_name().is_some_and(|n| {
-                n.to_str()
-                    .is_some_and(|n| n.starts_with("railway.") || n == "nixpacks.json")
-            });
-            if noted {
-                return Some(Held::Report(r));
-            }
             if !json && r.status == Status::Unchanged && r.findings.is_empty() {
-                return None;
+                return;
             }
             let (mut o, mut e) = (Vec::new(), Vec::new());
             render(&args, &r, &mut o, &mut e);
-            Some(Held::Rendered(r.path, o, e))
+            sorted.lock().expect("not poisoned").push(Record {
+                path: r.path,
+                out: o,
+                err: e,
+            });
         };
-        let work = |c: &Candidate| hold(driver::process(c, &opts));
+        let work = |c: &Candidate| -> Option<()> {
+            keep(driver::process(c, &opts), Some(c));
+            None
+        };
         let streamed = driver::walk_process(&root, &walk, &excluded, &work);
-        let mut held = streamed.kept;
-        held.extend(streamed.errors.into_iter().filter_map(&hold));
-        // Railway files' nixpacksConfigPath, and symlinks, in a second pass.
-        // Only Railway files can name another config.
-        let mut railway: Vec<Candidate> = streamed
-            .seen
-            .iter()
-            .filter(|p| {
-                p.file_name()
-                    .is_some_and(|n| n == "railway.toml" || n == "railway.json")
-            })
-            .map(|p| Candidate {
-                path: p.clone(),
-                explicit: false,
-                root: Some(root.clone()),
-                link: false,
-            })
-            .collect();
-        railway.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut notes = driver::link(&mut railway);
-        // nixpacks.json files, with the nixpacks.toml beside them if any.
-        let siblings: Vec<PathBuf> = streamed
-            .seen
-            .iter()
-            .filter(|p| p.file_name().is_some_and(|n| n == "nixpacks.json"))
-            .filter_map(|p| Some(p.parent()?.join("nixpacks.toml")))
-            .filter(|t| t.is_file())
-            .collect();
-        let pairs: Vec<&Path> = streamed
-            .seen
-            .iter()
-            .chain(&siblings)
-            .map(PathBuf::as_path)
-            .collect();
-        notes.extend(driver::shadowed_json(&pairs));
-        let named: Vec<Candidate> = railway.into_iter().filter(|c| c.explicit).collect();
-        let later = driver::not_walked(
-            streamed.links.into_iter().chain(named).collect(),
-            &streamed.inodes,
-            &streamed.seen,
-        );
-        held.extend(later.iter().filter(|c| !excluded(c)).filter_map(work));
+        for r in streamed.errors {
+            keep(r, None);
+        }
+        // Symlinks, and configs Railway files name, unless the walk fixed
+        // the same file.
+        let mut extra = streamed.links;
+        extra.append(&mut named.lock().expect("not poisoned"));
+        for c in driver::extras(&root, &walk, &excluded, extra) {
+            if !excluded(&c) {
+                keep(driver::process(&c, &opts), Some(&c));
+            }
+        }
         if let Some(pb) = &progress {
             pb.finish_and_clear();
         }
-        held.sort_by(|a, b| a.path().cmp(b.path()));
-        let mut summary = summary.lock().expect("not poisoned");
-        for h in held {
-            match h {
-                Held::Rendered(_, o, e) => {
-                    emit(&mut out, &String::from_utf8_lossy(&o));
-                    emit(&mut err, &String::from_utf8_lossy(&e));
-                }
-                Held::Report(mut r) => {
-                    for (_, note) in notes.iter().filter(|(p, _)| *p == r.path) {
-                        r.findings.insert(0, crate::engine::Reported::note(note));
-                        summary.warnings += 1;
-                    }
-                    render(&args, &r, &mut out, &mut err);
-                }
-            }
+        let sorted = sorted.into_inner().expect("not poisoned");
+        if let Err(e) = sorted.drain(|r| {
+            emit(&mut out, &String::from_utf8_lossy(&r.out));
+            emit(&mut err, &String::from_utf8_lossy(&r.err));
+        }) {
+            emit(
+                &mut err,
+                &format!("nixfix: reading back the sorted output: {e}\n"),
+            );
+            summary.lock().expect("not poisoned").errors += 1;
         }
     } else {
         let (mut candidates, missing) = driver::discover(&paths, &walk);

@@ -47,6 +47,8 @@ pub struct FileReport {
     pub fixed: Option<String>,
     /// Whether the fix was written to disk.
     pub written: bool,
+    /// A Railway file's `build.nixpacksConfigPath`.
+    pub config_path: Option<String>,
 }
 
 impl FileReport {
@@ -61,6 +63,7 @@ impl FileReport {
             original: None,
             fixed: None,
             written: false,
+            config_path: None,
         }
     }
 }
@@ -77,10 +80,15 @@ pub struct WalkOptions {
 /// Directories never walked into.
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target"];
 
-/// A parallel walk of `root` as ripgrep does it: ignore files honoured
-/// unless `no_ignore`, hidden entries skipped unless `hidden`, links not
-/// followed, `.git`, `node_modules` and `target` never entered.
-fn walker(root: &Path, opts: &WalkOptions) -> ignore::WalkParallel {
+/// The walk of `root` as ripgrep does it: ignore files honoured unless
+/// `no_ignore`, hidden entries skipped unless `hidden`, links not followed,
+/// `.git`, `node_modules` and `target` never entered. `descend` can prune
+/// more directories.
+fn builder(
+    root: &Path,
+    opts: &WalkOptions,
+    descend: impl Fn(&ignore::DirEntry) -> bool + Send + Sync + 'static,
+) -> ignore::WalkBuilder {
     let mut b = ignore::WalkBuilder::new(root);
     b.hidden(!opts.hidden)
         .ignore(!opts.no_ignore)
@@ -91,14 +99,83 @@ fn walker(root: &Path, opts: &WalkOptions) -> ignore::WalkParallel {
         .require_git(false)
         .follow_links(false)
         .threads(opts.jobs)
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
+            let dir = e.file_type().is_some_and(|t| t.is_dir());
             !(e.depth() > 0
-                && e.file_type().is_some_and(|t| t.is_dir())
+                && dir
                 && e.file_name()
                     .to_str()
                     .is_some_and(|n| SKIP_DIRS.contains(&n)))
+                && (!dir || descend(e))
         });
-    b.build_parallel()
+    b
+}
+
+/// A parallel walk of `root` (see [`builder`]).
+fn walker(root: &Path, opts: &WalkOptions) -> ignore::WalkParallel {
+    builder(root, opts, |_| true).build_parallel()
+}
+
+/// Whether the walk of `root` reaches `target` (a real path) as a config it
+/// processes (not left out by `skip`). Walks only the directories on the way
+/// to it, with the same ignore rules.
+pub fn walked(
+    root: &Path,
+    opts: &WalkOptions,
+    skip: &dyn Fn(&Candidate) -> bool,
+    target: &Path,
+) -> bool {
+    let named = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(Kind::from_file_name)
+        .is_some();
+    let Ok(real_root) = std::fs::canonicalize(root) else {
+        return false;
+    };
+    let Ok(rel) = target.strip_prefix(&real_root) else {
+        return false;
+    };
+    if !named {
+        return false;
+    }
+    let (want, base) = (rel.to_path_buf(), root.to_path_buf());
+    let on_the_way = move |e: &ignore::DirEntry| {
+        e.path()
+            .strip_prefix(&base)
+            .is_ok_and(|r| want.starts_with(r))
+    };
+    builder(root, opts, on_the_way)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.depth() > 0 && e.file_type().is_some_and(|t| t.is_file()))
+        .any(|e| {
+            e.path().strip_prefix(root).is_ok_and(|r| r == rel)
+                && !skip(&Candidate {
+                    path: e.path().to_path_buf(),
+                    explicit: false,
+                    root: Some(root.to_path_buf()),
+                    link: false,
+                })
+        })
+}
+
+/// Of `extra` (links found by the walk of `root`, configs named by its
+/// Railway files), the ones to fix after the walk: each real file once, and
+/// none the walk itself fixed. Sorted by path.
+pub fn extras(
+    root: &Path,
+    opts: &WalkOptions,
+    skip: &dyn Fn(&Candidate) -> bool,
+    mut extra: Vec<Candidate>,
+) -> Vec<Candidate> {
+    extra.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut taken = HashSet::new();
+    extra.retain(|c| {
+        let real = std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone());
+        taken.insert(real.clone()) && !walked(root, opts, skip, &real)
+    });
+    extra
 }
 
 /// Find the configs under `paths`. Missing paths become error reports.
@@ -152,13 +229,6 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> (Vec<Candidate>, Vec<F
 pub struct Streamed<T> {
     /// What `work` returned to keep (unsorted).
     pub kept: Vec<T>,
-    /// The Railway files and nixpacks.json files processed (a second pass
-    /// may add notes or follow their links), and on systems without inode
-    /// numbers every file processed.
-    pub seen: Vec<PathBuf>,
-    /// The inode of every file processed, to recognise one reached again
-    /// through a link (a few bytes per config, not its path).
-    pub inodes: HashSet<u64>,
     /// Symbolic links to configs, left for a second pass (they may name a
     /// file the walk also reaches).
     pub links: Vec<Candidate>,
@@ -177,8 +247,6 @@ pub fn walk_process<T: Send>(
 ) -> Streamed<T> {
     let out = Mutex::new(Streamed {
         kept: Vec::new(),
-        seen: Vec::new(),
-        inodes: HashSet::new(),
         links: Vec::new(),
         errors: Vec::new(),
     });
@@ -205,7 +273,6 @@ pub fn walk_process<T: Send>(
             if !(file_like && named && e.depth() > 0) {
                 return ignore::WalkState::Continue;
             }
-            let ino = inode(&e);
             let c = Candidate {
                 link: e.path_is_symlink(),
                 path: e.into_path(),
@@ -219,66 +286,13 @@ pub fn walk_process<T: Send>(
                 out.lock().expect("not poisoned").links.push(c);
                 return ignore::WalkState::Continue;
             }
-            let kept = work(&c);
-            let mut o = out.lock().expect("not poisoned");
-            let later = c.path.file_name().is_some_and(|n| {
-                n.to_str()
-                    .is_some_and(|n| n.starts_with("railway.") || n == "nixpacks.json")
-            });
-            match ino {
-                Some(i) => {
-                    o.inodes.insert(i);
-                    if later {
-                        o.seen.push(c.path);
-                    }
-                }
-                None => o.seen.push(c.path),
-            }
-            if let Some(k) = kept {
-                o.kept.push(k);
+            if let Some(k) = work(&c) {
+                out.lock().expect("not poisoned").kept.push(k);
             }
             ignore::WalkState::Continue
         })
     });
     out.into_inner().expect("not poisoned")
-}
-
-#[cfg(unix)]
-fn inode(e: &ignore::DirEntry) -> Option<u64> {
-    e.ino()
-}
-
-#[cfg(not(unix))]
-fn inode(_: &ignore::DirEntry) -> Option<u64> {
-    None
-}
-
-#[cfg(unix)]
-fn inode_of(p: &Path) -> Option<u64> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(p).ok().map(|m| m.ino())
-}
-
-#[cfg(not(unix))]
-fn inode_of(_: &Path) -> Option<u64> {
-    None
-}
-
-/// Of `extra` (links, configs named by Railway files), the ones that are not
-/// a file the walk already processed (same inode, or same real path).
-pub fn not_walked(
-    extra: Vec<Candidate>,
-    inodes: &HashSet<u64>,
-    seen: &[PathBuf],
-) -> Vec<Candidate> {
-    let mut taken = HashSet::new();
-    not_seen(extra, seen)
-        .into_iter()
-        .filter(|c| match inode_of(&c.path) {
-            Some(i) => !inodes.contains(&i) && taken.insert(i),
-            None => true,
-        })
-        .collect()
 }
 
 /// Of `extra` (links and configs named by Railway files), the ones that are
@@ -335,51 +349,13 @@ pub fn link(candidates: &mut Vec<Candidate>) -> Vec<Note> {
         if !kind.is_railway() {
             continue;
         }
-        let Ok(doc) = crate::document::parse(kind.format(), text) else {
+        let Some(target) = config_path(kind, text) else {
             continue;
         };
-        let Some(target) = doc
-            .root
-            .as_map()
-            .and_then(|m| m.get_map("build"))
-            .and_then(|b| b.get("nixpacksConfigPath"))
-            .and_then(|n| n.as_str())
-            .map(|s| s.value.clone())
-        else {
-            continue;
-        };
-        let dir = c.path.parent().unwrap_or(Path::new(""));
-        let joined = dir.join(&target);
-        let root = c.root.clone().unwrap_or_else(|| dir.to_path_buf());
-        let (Ok(real), Ok(real_root)) =
-            (std::fs::canonicalize(&joined), std::fs::canonicalize(&root))
-        else {
-            notes.push((
-                c.path.clone(),
-                format!("build.nixpacksConfigPath names `{target}`, which does not exist"),
-            ));
-            continue;
-        };
-        if !real.starts_with(&real_root) {
-            notes.push((
-                c.path.clone(),
-                format!(
-                    "build.nixpacksConfigPath names `{target}`, outside {}; not followed",
-                    root.display()
-                ),
-            ));
-            continue;
-        }
-        if real.is_file() {
-            added.push((
-                at,
-                Candidate {
-                    path: joined,
-                    explicit: true,
-                    root: Some(root),
-                    link: false,
-                },
-            ));
+        match follow_config_path(c, &target) {
+            Some(Named::Config(named)) => added.push((at, named)),
+            Some(Named::Note(note)) => notes.push((c.path.clone(), note)),
+            None => {}
         }
     }
     if !added.is_empty() {
@@ -396,6 +372,60 @@ pub fn link(candidates: &mut Vec<Candidate>) -> Vec<Note> {
     notes.extend(shadowed_json(&paths));
     notes
 }
+
+/// A Railway file's `build.nixpacksConfigPath`, when it has one.
+pub fn config_path(kind: Kind, text: &str) -> Option<String> {
+    // A key may be written with escapes: only a text with neither is skipped.
+    if !kind.is_railway() || !(text.contains("nixpacksConfigPath") || text.contains('\\')) {
+        return None;
+    }
+    let doc = crate::document::parse(kind.format(), text).ok()?;
+    doc.root
+        .as_map()?
+        .get_map("build")?
+        .get("nixpacksConfigPath")?
+        .as_str()
+        .map(|s| s.value.clone())
+}
+
+/// Where a Railway file's `nixpacksConfigPath` leads.
+pub enum Named {
+    /// A config to fix too, inside the root the Railway file was found under.
+    Config(Candidate),
+    /// Why it is not followed.
+    Note(String),
+}
+
+/// Follow `target`, the `nixpacksConfigPath` of the Railway file `railway`.
+/// `None` when it names something that is not a file (a directory, say).
+pub fn follow_config_path(railway: &Candidate, target: &str) -> Option<Named> {
+    let dir = railway.path.parent().unwrap_or(Path::new(""));
+    let joined = dir.join(target);
+    let root = railway.root.clone().unwrap_or_else(|| dir.to_path_buf());
+    let (Ok(real), Ok(real_root)) = (std::fs::canonicalize(&joined), std::fs::canonicalize(&root))
+    else {
+        return Some(Named::Note(format!(
+            "build.nixpacksConfigPath names `{target}`, which does not exist"
+        )));
+    };
+    if !real.starts_with(&real_root) {
+        return Some(Named::Note(format!(
+            "build.nixpacksConfigPath names `{target}`, outside {}; not followed",
+            root.display()
+        )));
+    }
+    real.is_file().then_some({
+        Named::Config(Candidate {
+            path: joined,
+            explicit: true,
+            root: Some(root),
+            link: false,
+        })
+    })
+}
+
+/// The note for a nixpacks.json beside a nixpacks.toml.
+pub const SHADOWED_JSON: &str = "nixpacks.toml is in the same directory, and Nixpacks reads only that one: this nixpacks.json has no effect (it is fixed anyway)";
 
 /// Notes for each nixpacks.json beside a nixpacks.toml: Nixpacks reads only
 /// the TOML.
@@ -416,12 +446,7 @@ pub fn shadowed_json(paths: &[&Path]) -> Vec<Note> {
     jsons
         .into_iter()
         .filter(|j| j.parent().is_some_and(|d| tomls.contains(d)))
-        .map(|j| {
-            (
-                j.to_path_buf(),
-                "nixpacks.toml is in the same directory, and Nixpacks reads only that one: this nixpacks.json has no effect (it is fixed anyway)".into(),
-            )
-        })
+        .map(|j| (j.to_path_buf(), SHADOWED_JSON.into()))
         .collect()
 }
 
@@ -460,6 +485,7 @@ pub fn fix_bytes(
         }
     };
     let kind = kind.unwrap_or_else(|| Kind::detect(path, text));
+    let config_path = config_path(kind, text);
     match fix_text(text, kind, env, &opts.engine) {
         Ok(out) => {
             let changed = out.changed(text);
@@ -477,6 +503,7 @@ pub fn fix_bytes(
                 original: (changed && opts.keep_text).then(|| text.to_string()),
                 fixed: changed.then_some(out.output),
                 written: false,
+                config_path,
             }
         }
         Err(FixError::Parse(e)) => {

@@ -13,5 +13,6 @@ pub mod python;
 pub mod rules;
 pub mod settings;
 pub mod shell;
+pub mod sorted;
 pub mod suppress;
 pub mod write;

@@ -1263,6 +1263,36 @@ fn walking_skips_ignored_and_vendored_dirs_and_finds_nested_services() {
     }
 }
 
+/// Output past nixfix's in-memory budget is sorted on disk in runs and
+/// merged back: the same bytes, in path order, whatever the threads.
+#[test]
+fn output_larger_than_memory_budget_is_still_sorted_and_complete() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let n = 1200;
+    for i in 0..n {
+        // Unpadded numbers: path order is not creation order.
+        let text = if i % 3 == 0 { CLEAN_PY } else { FIXABLE };
+        write(r, &format!("svc{i}/nixpacks.toml"), text);
+    }
+    let j1 = nf(r, &["-j1"]);
+    let j4 = nf(r, &["-j4"]);
+    assert_eq!(j1.code, 1, "{j1:?}");
+    // Several runs' worth (rendered output weighs a little more than this).
+    let budget = nixfix::cli::HOLD_BUDGET;
+    assert!(j1.stdout.len() > 2 * budget, "{} bytes", j1.stdout.len());
+    assert_eq!(j1.stdout, j4.stdout);
+    let got = diff_files(&j1.stdout);
+    assert_eq!(got.len(), n - n / 3);
+    let mut sorted = got.clone();
+    sorted.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+    assert_eq!(got, sorted);
+    let check = nf(r, &["--check", "-j4"]);
+    assert_eq!(check.stdout, nf(r, &["--check", "-j1"]).stdout);
+    let json = nf(r, &["--format", "json", "-j4"]);
+    assert_eq!(json_lines(&json.stdout).len(), n + 1);
+}
+
 #[test]
 fn output_is_sorted_by_path_and_the_same_for_any_number_of_jobs() {
     let d = tempfile::tempdir().unwrap();

@@ -514,6 +514,36 @@ fn symlink_loops_and_dangling_links_are_reported_without_hanging() {
     error_line(&e.stderr, "self/nixpacks.toml");
 }
 
+/// The walk leaves out an ignored directory, so a link to a config in it is
+/// the only way to the file: it is fixed through the link, once.
+#[cfg(unix)]
+#[test]
+fn symlink_to_a_config_in_an_ignored_directory_is_fixed_once() {
+    use std::os::unix::fs::symlink;
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    write(r, ".gitignore", "vendor/\n");
+    let target = write(r, "vendor/base/nixpacks.toml", FIXABLE);
+    fs::create_dir_all(r.join("svc")).unwrap();
+    symlink("../vendor/base/nixpacks.toml", r.join("svc/nixpacks.toml")).unwrap();
+    let dry = nf(r, &[]);
+    assert_eq!(dry.code, 1, "{dry:?}");
+    let heads: Vec<&str> = dry
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("+++ "))
+        .collect();
+    assert_eq!(heads, ["+++ b/svc/nixpacks.toml"], "{}", dry.stdout);
+    let w = nf(r, &["--write"]);
+    assert_eq!(w.code, 0, "{w:?}");
+    assert_fixed(&target);
+    // With --no-ignore the walk reaches the target itself: still once.
+    write(r, "vendor/base/nixpacks.toml", FIXABLE);
+    let all = nf(r, &["--no-ignore"]);
+    let diffs = all.stdout.lines().filter(|l| l.starts_with("+++ ")).count();
+    assert_eq!(diffs, 1, "{}", all.stdout);
+}
+
 #[cfg(unix)]
 #[test]
 fn config_and_a_symlink_to_it_are_fixed_once() {
