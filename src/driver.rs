@@ -525,10 +525,10 @@ enum Read {
 /// The whole file, refusing one over [`MAX_FILE_SIZE`]. Reads straight into
 /// a buffer: no `fstat`/`lseek` to size it first (`fs::read` does both),
 /// which is two of the six system calls a small config would otherwise cost.
-fn read_capped(file: std::fs::File) -> Result<Vec<u8>, Read> {
+fn read_capped(file: &std::fs::File) -> Result<Vec<u8>, Read> {
     use std::io::Read as _;
     let mut bytes = Vec::with_capacity(4096);
-    let mut limited = (&file).take(MAX_FILE_SIZE + 1);
+    let mut limited = file.take(MAX_FILE_SIZE + 1);
     limited.read_to_end(&mut bytes).map_err(Read::Io)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         let len = file.metadata().map_or(bytes.len() as u64, |m| m.len());
@@ -588,7 +588,7 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
         Ok(f) => f,
         Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
     };
-    let bytes = match read_capped(file) {
+    let bytes = match read_capped(&file) {
         Ok(b) => b,
         Err(Read::TooLarge(len)) => {
             return FileReport::error(
@@ -614,7 +614,10 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     let mut report = fix_bytes(path, &bytes, name_kind, &env, opts);
     if opts.write && report.status == Status::Fixed {
         let fixed = report.fixed.as_deref().unwrap_or_default();
-        match crate::write::atomic_write(path, fixed.as_bytes()) {
+        // The file's own metadata (an fstat) saves a stat and an lstat by
+        // path; a link is resolved by `replace` itself.
+        let meta = if is_link { None } else { file.metadata().ok() };
+        match crate::write::replace(path, fixed.as_bytes(), meta.as_ref()) {
             Ok(()) => report.written = true,
             Err(e) => {
                 report.status = Status::Error;

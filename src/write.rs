@@ -9,12 +9,28 @@ use std::path::Path;
 /// old or the new file, never a mix or an empty file. A symlink is written through: its target is
 /// replaced and the link stays a link.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let target = if path.is_symlink() {
-        std::fs::canonicalize(path)?
-    } else {
-        path.to_path_buf()
+    replace(path, bytes, None)
+}
+
+/// [`atomic_write`], given the metadata of the regular file (not a link)
+/// just read from `path` when the caller has it: saves looking it up again.
+pub fn replace(
+    path: &Path,
+    bytes: &[u8],
+    original: Option<&std::fs::Metadata>,
+) -> std::io::Result<()> {
+    let (target, meta) = match original {
+        Some(m) => (path.to_path_buf(), m.clone()),
+        None => {
+            let target = if path.is_symlink() {
+                std::fs::canonicalize(path)?
+            } else {
+                path.to_path_buf()
+            };
+            let meta = std::fs::metadata(&target)?;
+            (target, meta)
+        }
     };
-    let meta = std::fs::metadata(&target)?;
     if meta.permissions().readonly() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::PermissionDenied,
@@ -31,7 +47,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_data()?;
-    std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    tmp.as_file().set_permissions(meta.permissions())?;
     tmp.persist(&target).map_err(|e| e.error)?;
     // The directory is not synced: a crash may lose the rename and leave the
     // old file, which is one of the two allowed outcomes; syncing the data
