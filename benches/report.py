@@ -6,6 +6,7 @@ Usage: report.py DIR OUT.md
 Reads from DIR (all written by benches/run.sh):
   hyperfine.json  the main hyperfine run (commands named with -n, see KEYS)
   stdin.json      the stdin-latency hyperfine run
+  write_floor.json  the write floor (benches/write_floor.py, hyperfine-style)
   rss.tsv         label <TAB> peak RSS in KiB <TAB> exit code (from /usr/bin/time -v)
   meta.env        key=value lines describing the run
 """
@@ -114,6 +115,27 @@ def main():
             f"| {len(r['times'])} | {x_walk} | {x_min} | {x_peer} | {fmt_rss(rss.get(k))} |"
         )
 
+    wf = load(os.path.join(d, "write_floor.json"))
+    floor = None
+    if wf:
+        wf = json.loads(wf)
+        floor = wf["results"][0]
+        L.append("")
+        L.append(
+            f"Write floor (benches/write_floor.py: the filesystem alone, for the {wf['n_files']} configs `--write` "
+            f"rewrites: the same atomic-write syscalls on {wf['threads']} threads, in-process, no spawn, walk, read "
+            "or parse; the copy restored and `sync` run before each run):"
+        )
+        L.append("")
+        L.append("| command | mean ± σ | median | min | runs | `--write` ÷ this |")
+        L.append("|---|---|---:|---:|---:|---:|")
+        wr = res.get(WRITE)
+        x_wr = f"{wr['mean'] / floor['mean']:.2f}x" if wr and floor["mean"] > 0 else "n/a"
+        L.append(
+            f"| {floor['command']} | {fmt_time(floor['mean'], floor['stddev'] or 0.0)} | {short(floor['median'])} "
+            f"| {short(floor['min'])} | {len(floor['times'])} | {x_wr} |"
+        )
+
     st = load(os.path.join(d, "stdin.json"))
     stdin_mean = None
     if st:
@@ -138,16 +160,28 @@ def main():
         f"--filler {meta.get('rss_filler', '?')}: RSS flatness is about the number of configs, not ignored files):"
     )
     L.append("")
-    L.append("| workload | nixfix --check | nixfix (dry-run diff) |")
-    L.append("|---|---:|---:|")
+    L.append("| workload | nixfix --check | nixfix (dry-run diff) | walk floor (rg) |")
+    L.append("|---|---:|---:|---:|")
     rows = [(small, False), (meta.get("services"), True), (big, False)]
     rows = sorted({(int(n), main) for n, main in rows if n}, key=lambda x: (x[0], not x[1]))
     for n, main in rows:
         n = str(n)
         if main:
-            L.append(f"| {n} configs (main workload, filler {meta.get('filler')}) | {fmt_rss(rss.get(CHECK))} | {fmt_rss(rss.get(DRY))} |")
+            L.append(
+                f"| {n} configs (main workload, filler {meta.get('filler')}) | {fmt_rss(rss.get(CHECK))} "
+                f"| {fmt_rss(rss.get(DRY))} | {fmt_rss(rss.get(WALK))} |"
+            )
         else:
-            L.append(f"| {n} configs | {fmt_rss(rss.get(f'check@{n}'))} | {fmt_rss(rss.get(f'dry@{n}'))} |")
+            L.append(
+                f"| {n} configs | {fmt_rss(rss.get(f'check@{n}'))} | {fmt_rss(rss.get(f'dry@{n}'))} "
+                f"| {fmt_rss(rss.get(f'walk@{n}'))} |"
+            )
+    if small and big:
+        def growth(prefix):
+            a, b = rss.get(f"{prefix}@{small}"), rss.get(f"{prefix}@{big}")
+            return f"{b / a - 1:+.0%}" if a and b else "n/a"
+
+        L.append(f"| growth, {small} -> {big} configs | {growth('check')} | {growth('dry')} | {growth('walk')} |")
 
     # Targets.
     def ratio(a, b):
@@ -180,6 +214,17 @@ def main():
     for k, label in ((CHECK, "`--check`"), (DRY, "dry-run (like for like: the peer prints a diff)")):
         r = ratio(peer, res.get(k))
         L.append(f"| >= 20x faster than the peer, {label} | {'n/a' if r is None else f'{r:.1f}x'} | {verdict(None if r is None else r >= TARGETS['peer_speedup'])} |")
+    wr = res.get(WRITE)
+    if wr and walk and floor:
+        both = walk["mean"] + floor["mean"]
+        both_min = walk["min"] + floor["min"]
+        L.append("")
+        L.append(
+            f"Context, not a target: `--write` ÷ (walk floor + write floor) = {wr['mean'] / both:.2f}x on means "
+            f"({short(wr['mean'])} ÷ ({short(walk['mean'])} + {short(floor['mean'])})), "
+            f"{wr['min'] / both_min:.2f}x on minima: how far `--write` is from walking the tree and doing its "
+            "writes back to back with nothing else."
+        )
 
     text = "\n".join(L) + "\n"
     with open(out_md, "w", encoding="utf-8") as f:

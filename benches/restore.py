@@ -15,33 +15,44 @@ import os
 import sys
 
 
+def restore(pristine, copy, rels):
+    """Point each config in `rels` (relative paths) in COPY back at PRISTINE's
+    inode. Returns how many were relinked."""
+    relinked = 0
+    for rel in rels:
+        if not rel:
+            continue
+        src = os.path.join(pristine, rel)
+        dst = os.path.join(copy, rel)
+        s = os.stat(src)
+        try:
+            d = os.stat(dst)
+            if (d.st_dev, d.st_ino) == (s.st_dev, s.st_ino):
+                continue
+        except FileNotFoundError:
+            pass
+        tmp = dst + ".bench-restore"
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        os.link(src, tmp)
+        os.replace(tmp, dst)
+        relinked += 1
+    return relinked
+
+
+def read_list(listing):
+    """The non-empty lines of LIST (relative paths, one per line)."""
+    with open(listing, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f if line.rstrip("\n")]
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     pristine, copy, listing = sys.argv[1:]
-    relinked = 0
-    with open(listing, encoding="utf-8") as f:
-        for line in f:
-            rel = line.rstrip("\n")
-            if not rel:
-                continue
-            src = os.path.join(pristine, rel)
-            dst = os.path.join(copy, rel)
-            s = os.stat(src)
-            try:
-                d = os.stat(dst)
-                if (d.st_dev, d.st_ino) == (s.st_dev, s.st_ino):
-                    continue
-            except FileNotFoundError:
-                pass
-            tmp = dst + ".bench-restore"
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            os.link(src, tmp)
-            os.replace(tmp, dst)
-            relinked += 1
+    relinked = restore(pristine, copy, read_list(listing))
     if "-v" in os.environ.get("RESTORE_FLAGS", ""):
         print(f"relinked {relinked}", file=sys.stderr)
 

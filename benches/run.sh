@@ -59,7 +59,7 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 
 mkdir -p "$OUT"
 : > "$OUT/rss.tsv"
-rm -f "$OUT/hyperfine.json" "$OUT/stdin.json"
+rm -f "$OUT/hyperfine.json" "$OUT/stdin.json" "$OUT/write_floor.json"
 
 # --- 1. tools and the release build ------------------------------------------
 for t in hyperfine rg python3 cargo; do
@@ -133,6 +133,13 @@ restore() { python3 "$BENCHES/restore.py" "$MONO" "$W" "$MONO.configs"; }
 say "pre-flight: --write on the copy, then restore"
 "$NIXFIX" --write -q "$W" >/dev/null 2>&1 || die "nixfix --write failed on $W"
 "$NIXFIX" --check -q "$W" >/dev/null 2>&1 || die "nixfix --check still finds fixes after --write"
+# The configs --write rewrote (for the write floor, section 3b): renamed over,
+# so no longer hard-linked to the pristine tree (link count 1, the others 2).
+WRITTEN="$MONO.written"
+(cd "$W" && find . -name nixpacks.toml -links 1 -printf '%P\n' | LC_ALL=C sort) > "$WRITTEN"
+n_written=$(wc -l < "$WRITTEN")
+[ "$n_written" = "$(summary need_fix)" ] ||
+  NOTES+=("--write rewrote $n_written configs, the generator says $(summary need_fix) need a fix")
 restore
 rc=0; "$NIXFIX" --check -q "$W" >/dev/null 2>&1 || rc=$?
 want=1; [ "$(summary need_fix)" = 0 ] && want=0
@@ -169,12 +176,14 @@ WRITE="nixfix --write (fresh copy)"
 PEERN="peer: python3 peer_tomlkit.py"
 RESTORE="python3 $(q "$BENCHES/restore.py") $(q "$MONO") $(q "$W") $(q "$MONO.configs")"
 
+# --write's prepare: restore the copy, then sync, so the dirty pages the
+# previous run left are written back before the timer starts, not during it.
 args=(-N --warmup 2 --min-runs "$RUNS" -i --style basic
   --export-json "$OUT/hyperfine.json" --export-markdown "$OUT/hyperfine.md"
   --prepare true -n "$WALK" "rg --files -g nixpacks.toml $(q "$MONO")"
   --prepare true -n "$CHECK" "$(q "$NIXFIX") --check $(q "$MONO")"
   --prepare true -n "$DRY" "$(q "$NIXFIX") $(q "$MONO")"
-  --prepare "$RESTORE" -n "$WRITE" "$(q "$NIXFIX") --write $(q "$W")")
+  --prepare "sh -c $(q "$RESTORE && sync")" -n "$WRITE" "$(q "$NIXFIX") --write $(q "$W")")
 if [ "$PEER" = 1 ]; then
   args+=(--prepare true -n "$PEERN" "python3 $(q "$KIT/peer_tomlkit.py") $(q "$MONO")")
 fi
@@ -184,6 +193,14 @@ say "hyperfine (stdout and stderr of the commands go to /dev/null)"
 load_before=$(loadavg)
 hyperfine "${args[@]}" >&2
 NOTES+=("load average before/after the main run: $load_before / $(loadavg)")
+
+# --- 3b. the write floor -------------------------------------------------------
+# The filesystem's own cost for the rewrites --write does (same files, same
+# syscalls, 16 threads, no walk or parse): see write_floor.py.
+say "write floor (write_floor.py, $n_written files)"
+wait_quiet "the write floor"
+python3 "$BENCHES/write_floor.py" "$MONO" "$W" "$MONO.configs" "$WRITTEN" "$OUT/write_floor.json" \
+  --reps "$RUNS" --warmup 2 --threads 16
 
 # --- 4. stdin latency --------------------------------------------------------------
 ONE_SRC=$(rg -l --sort path -g nixpacks.toml ensurepip "$MONO" | head -n 1 || true)
@@ -226,6 +243,10 @@ if [ -x "$TIME" ]; then
     ensure_workload "$OUT/rss-$n" "$n" "$RSS_FILLER"
     rss "check@$n" "$RSS_REPS" "$NIXFIX" --check "$OUT/rss-$n"
     rss "dry@$n" "$RSS_REPS" "$NIXFIX" "$OUT/rss-$n"
+    # The parallel walker (the ignore crate's, in rg and in nixfix) queues a
+    # directory's entries, so its RSS grows with directory width (50 groups:
+    # 100k configs is 2000 entries a directory): context for nixfix's growth.
+    rss "walk@$n" "$RSS_REPS" rg --files -g nixpacks.toml "$OUT/rss-$n"
   done
 fi
 restore
@@ -263,9 +284,10 @@ rss_small=$RSS_SMALL
 rss_big=$RSS_BIG
 rss_filler=$RSS_FILLER
 rss_reps=$RSS_REPS
+written=$n_written
 notes=$notes
 EOF
 echo
 python3 "$BENCHES/report.py" "$OUT" "$OUT/results.md"
 echo
-echo "(written to $OUT/results.md; raw: $OUT/hyperfine.json, $OUT/stdin.json, $OUT/rss.tsv)"
+echo "(written to $OUT/results.md; raw: $OUT/hyperfine.json, $OUT/write_floor.json, $OUT/stdin.json, $OUT/rss.tsv)"
