@@ -79,7 +79,7 @@ impl SimpleCommand {
     /// Indices of the words that are arguments: leading `VAR=value`
     /// assignments and redirections (with their targets) are skipped.
     pub fn argument_indices(&self) -> Vec<usize> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.words.len());
         let mut i = 0;
         let mut leading = true;
         while i < self.words.len() {
@@ -475,12 +475,26 @@ fn word_char(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported>
         b'$' => dollar(s, i, text),
         b'`' => backtick(s, i, text),
         _ => {
-            let c = s[i..].chars().next().expect("in bounds");
-            text.push(c);
-            Ok(i + c.len_utf8())
+            // A run of plain characters at once (specials are all ASCII, so
+            // the run ends on a character boundary).
+            let run = b[i + 1..]
+                .iter()
+                .position(|c| PLAIN_RUN_ENDS.contains(c))
+                .map_or(b.len(), |n| i + 1 + n);
+            let run = if s.is_char_boundary(run) {
+                run
+            } else {
+                i + s[i..].chars().next().expect("in bounds").len_utf8()
+            };
+            text.push_str(&s[i..run]);
+            Ok(run)
         }
     }
 }
+
+/// Bytes that end a run of plain word characters: blanks, operators and
+/// the starts of quoting and expansions (and `<`, for `<<`).
+const PLAIN_RUN_ENDS: &[u8] = b" \t\r\n\\;&|()<'\"$`";
 
 /// `$(...)`, `$((...))`, `${...}` or a plain `$`: copied whole into the word.
 fn dollar(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported> {

@@ -26,6 +26,15 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
 /// table; `\e` and `\xHH` escapes), so nixfix never fixes a file Nixpacks
 /// would reject, nor writes one.
 fn toml10(node: &Node, text: &str) -> Result<(), ParseError> {
+    // Each case needs a `{` or a backslash escape in the text: without
+    // them (most configs) there is nothing to look for.
+    if !text.contains('{') && !text.contains("\\e") && !text.contains("\\x") {
+        return Ok(());
+    }
+    toml10_in(node, text)
+}
+
+fn toml10_in(node: &Node, text: &str) -> Result<(), ParseError> {
     let err = |msg: &str, at: usize| {
         Err(ParseError::at(
             format!(
@@ -57,12 +66,12 @@ fn toml10(node: &Node, text: &str) -> Result<(), ParseError> {
                 }
             }
             for e in &m.entries {
-                toml10(&e.value, text)?;
+                toml10_in(&e.value, text)?;
             }
         }
         NodeKind::Array(a) => {
             for i in &a.items {
-                toml10(i, text)?;
+                toml10_in(i, text)?;
             }
         }
         NodeKind::Str(st) if matches!(st.style, StrStyle::TomlBasic | StrStyle::TomlMlBasic) => {
@@ -127,7 +136,7 @@ fn table_node(
     path: Vec<String>,
     span: std::ops::Range<usize>,
 ) -> Node {
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(t.len());
     for (k, item) in t.iter() {
         let ks = key_span(t, k, span.clone());
         let value = match item {

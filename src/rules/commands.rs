@@ -96,7 +96,11 @@ pub fn rewrite_commands(
         let message = messages.join("; ");
         // Nothing left but blanks or a comment: the item goes.
         if new_value.trim().is_empty()
-            || shell::parse(&new_value).is_ok_and(|sc| sc.lists.is_empty())
+            || cx
+                .shell(&new_value)
+                .as_ref()
+                .as_ref()
+                .is_ok_and(|sc| sc.lists.is_empty())
         {
             match site.array {
                 Some((array, idx)) => {

@@ -117,6 +117,7 @@ pub struct Context<'a> {
 pub struct Derived<'a> {
     sites: std::cell::OnceCell<Vec<crate::config::CommandSite<'a>>>,
     venv_dirs: std::cell::OnceCell<Vec<String>>,
+    sections: std::cell::OnceCell<Vec<(Section, String, &'a crate::document::Map)>>,
 }
 
 /// Parsed command strings, by their text.
@@ -167,6 +168,16 @@ impl<'a> Context<'a> {
         self.derived
             .venv_dirs
             .get_or_init(|| commands::venv_dirs(self))
+    }
+    /// The plan's sections whose keys Nixpacks reads (see [`plan_sections`]);
+    /// none without a plan.
+    pub fn plan_sections(&self) -> &'a [(Section, String, &'a crate::document::Map)] {
+        self.derived.sections.get_or_init(|| {
+            crate::config::plan(self.kind, &self.doc.root)
+                .and_then(Node::as_map)
+                .map(plan_sections)
+                .unwrap_or_default()
+        })
     }
     /// The Python the provider installs when `nixPkgs` names none.
     pub fn provider_python(&self) -> crate::config::Pin {

@@ -1,7 +1,7 @@
 //! NF004 ignored-key: keys Nixpacks silently ignores because of their spelling.
 
-use super::{Context, Finding, Rule, Section, plan_sections};
-use crate::document::{Entry, MapStyle, Node, NodeKind};
+use super::{Context, Finding, Rule, Section};
+use crate::document::{Entry, MapStyle, NodeKind};
 use crate::edit::Edit;
 
 pub struct IgnoredKey;
@@ -133,12 +133,9 @@ nixPkgs = ['python311', 'python311Packages.pip']
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        let Some(plan) = cx.plan().and_then(Node::as_map) else {
-            return out;
-        };
-        for (section, prefix, map) in plan_sections(plan) {
+        for &(section, ref prefix, map) in cx.plan_sections() {
             let (known, extra) = keys_of(section);
-            check_map(cx, map, known, extra, &prefix, &mut out);
+            check_map(cx, map, known, extra, prefix, &mut out);
         }
         out
     }

@@ -1,8 +1,8 @@
 //! NF008 unknown-key: keys Nixpacks does not know at all (not a misspelling NF004 can fix).
 
 use super::nf004_ignored_key::{KeyTable, intended, keys_of};
-use super::{Context, Finding, Rule, RuleKind, Section, plan_sections};
-use crate::document::{Map, Node};
+use super::{Context, Finding, Rule, RuleKind, Section};
+use crate::document::Map;
 
 pub struct UnknownKey;
 
@@ -39,16 +39,13 @@ packages = ['ffmpeg']   # NF008: not a phase key; did you mean nixPkgs or aptPkg
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
-        let Some(plan) = cx.plan().and_then(Node::as_map) else {
-            return out;
-        };
-        for (section, prefix, map) in plan_sections(plan) {
+        for &(section, ref prefix, map) in cx.plan_sections() {
             let also: &[&str] = if section == Section::Top {
                 &["$schema"]
             } else {
                 &[]
             };
-            check(map, keys_of(section), &prefix, also, &mut out);
+            check(map, keys_of(section), prefix, also, &mut out);
         }
         out
     }

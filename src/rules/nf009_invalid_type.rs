@@ -1,6 +1,6 @@
 //! NF009 invalid-type: values of a type Nixpacks refuses, so the whole file is rejected.
 
-use super::{Context, Finding, Rule, RuleKind, Section, plan_sections};
+use super::{Context, Finding, Rule, RuleKind, Section};
 use crate::document::{Map, Node, NodeKind};
 
 pub struct InvalidType;
@@ -103,13 +103,13 @@ cmds = 'pip install -r requirements.txt'   # NF009: cmds must be a list of strin
         let Some(plan) = cx.plan().and_then(Node::as_map) else {
             return out;
         };
-        for (section, prefix, map) in plan_sections(plan) {
+        for &(section, ref prefix, map) in cx.plan_sections() {
             let table = match section {
                 Section::Top => TOP,
                 Section::Phase => PHASE,
                 Section::Start => START,
             };
-            check(map, table, &prefix, &mut out);
+            check(map, table, prefix, &mut out);
         }
         // A phase that is not a table at all.
         if let Some(phases) = plan.get_map("phases") {
