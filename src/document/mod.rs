@@ -60,6 +60,10 @@ pub fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
 
 /// The line ending a file mostly uses, for inserted lines.
 pub fn eol(text: &str) -> &'static str {
+    // Most files have no CR at all: one fast scan.
+    if !text.as_bytes().contains(&b'\r') {
+        return "\n";
+    }
     let crlf = text.matches("\r\n").count();
     let lf = text.matches('\n').count();
     if crlf > 0 && crlf * 2 >= lf {

@@ -118,6 +118,7 @@ pub struct Derived<'a> {
     sites: std::cell::OnceCell<Vec<crate::config::CommandSite<'a>>>,
     venv_dirs: std::cell::OnceCell<Vec<String>>,
     sections: std::cell::OnceCell<Vec<(Section, String, &'a crate::document::Map)>>,
+    python: std::cell::OnceCell<crate::config::Pin>,
 }
 
 /// Parsed command strings, by their text.
@@ -181,7 +182,10 @@ impl<'a> Context<'a> {
     }
     /// The Python the provider installs when `nixPkgs` names none.
     pub fn provider_python(&self) -> crate::config::Pin {
-        self.env.python(self.plan().and_then(Node::as_map))
+        self.derived
+            .python
+            .get_or_init(|| self.env.python(self.plan().and_then(Node::as_map)))
+            .clone()
     }
     pub fn plan(&self) -> Option<&Node> {
         crate::config::plan(self.kind, &self.doc.root)
