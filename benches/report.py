@@ -6,6 +6,7 @@ Usage: report.py DIR OUT.md
 Reads from DIR (all written by benches/run.sh):
   hyperfine.json  the main hyperfine run (commands named with -n, see KEYS)
   stdin.json      the stdin-latency hyperfine run
+  interleaved.json  walk floor, --check and dry run again, round-robin (spawn_bench.py)
   write_floor.json  the write floor (benches/write_floor.py, hyperfine-style)
   rss.tsv         label <TAB> peak RSS in KiB <TAB> exit code (from /usr/bin/time -v)
   meta.env        key=value lines describing the run
@@ -115,6 +116,30 @@ def main():
             f"| {len(r['times'])} | {x_walk} | {x_min} | {x_peer} | {fmt_rss(rss.get(k))} |"
         )
 
+    inter = {}
+    il = load(os.path.join(d, "interleaved.json"))
+    if il:
+        for r in json.loads(il)["results"]:
+            inter[r["command"]] = r
+        iw = inter.get(WALK)
+        L.append("")
+        L.append(
+            "Interleaved cross-check (the read-only commands again, round-robin with benches/spawn_bench.py, "
+            "so load bursts hit all alike; process spawn included):"
+        )
+        L.append("")
+        L.append("| command | mean ± σ | median | min | runs | × walk floor | × floor (median) | × floor (min) |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        for k in (WALK, CHECK, DRY):
+            r = inter.get(k)
+            if r is None or iw is None:
+                continue
+            L.append(
+                f"| `{k}` | {fmt_time(r['mean'], r['stddev'] or 0.0)} | {short(r['median'])} | {short(r['min'])} "
+                f"| {len(r['times'])} | {r['mean'] / iw['mean']:.2f}x | {r['median'] / iw['median']:.2f}x "
+                f"| {r['min'] / iw['min']:.2f}x |"
+            )
+
     wf = load(os.path.join(d, "write_floor.json"))
     floor = None
     if wf:
@@ -198,6 +223,14 @@ def main():
         ("write_vs_walk", "`--write` within 1.5x of the walk floor", ratio(res.get(WRITE), walk)),
     ):
         L.append(f"| {label} | {'n/a' if r is None else f'{r:.2f}x'} | {verdict(None if r is None else r <= TARGETS[key])} |")
+    iw = inter.get(WALK)
+    for k, key, label in ((CHECK, "check_vs_walk", "`--check`"), (DRY, "dry_vs_walk", "dry-run")):
+        r = ratio(inter.get(k), iw)
+        if r is not None:
+            L.append(
+                f"| {label} within {TARGETS[key]}x of the walk floor, interleaved cross-check | {r:.2f}x | "
+                f"{verdict(r <= TARGETS[key])} |"
+            )
     L.append(
         f"| stdin < 2 ms | {'n/a' if stdin_mean is None else f'{stdin_mean:.2f} ms'} | "
         f"{verdict(None if stdin_mean is None else stdin_mean < TARGETS['stdin_ms'])} |"

@@ -59,7 +59,7 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 
 mkdir -p "$OUT"
 : > "$OUT/rss.tsv"
-rm -f "$OUT/hyperfine.json" "$OUT/stdin.json" "$OUT/write_floor.json"
+rm -f "$OUT/hyperfine.json" "$OUT/stdin.json" "$OUT/write_floor.json" "$OUT/interleaved.json"
 
 # --- 1. tools and the release build ------------------------------------------
 for t in hyperfine rg python3 cargo; do
@@ -202,6 +202,18 @@ wait_quiet "the write floor"
 python3 "$BENCHES/write_floor.py" "$MONO" "$W" "$MONO.configs" "$WRITTEN" "$OUT/write_floor.json" \
   --reps "$RUNS" --warmup 2 --threads 16
 
+# --- 3c. interleaved cross-check -----------------------------------------------------
+# hyperfine runs each command's repetitions back to back, so a burst of load
+# on a shared machine can land on one command only (the walk floor has been
+# seen at 150 ms in one run and 200 ms in the next). The same read-only
+# commands again, round-robin, so every command sees the same conditions.
+say "interleaved cross-check (spawn_bench.py, round-robin)"
+wait_quiet "the interleaved run"
+python3 "$BENCHES/spawn_bench.py" "$OUT/interleaved.json" "$RUNS" 2 \
+  "$WALK" - "$(command -v rg)" --files -g nixpacks.toml "$MONO" -- \
+  "$CHECK" - "$NIXFIX" --check "$MONO" -- \
+  "$DRY" - "$NIXFIX" "$MONO"
+
 # --- 4. stdin latency --------------------------------------------------------------
 ONE_SRC=$(rg -l --sort path -g nixpacks.toml ensurepip "$MONO" | head -n 1 || true)
 [ -n "$ONE_SRC" ] || die "no config needing a fix in $MONO"
@@ -290,4 +302,4 @@ EOF
 echo
 python3 "$BENCHES/report.py" "$OUT" "$OUT/results.md"
 echo
-echo "(written to $OUT/results.md; raw: $OUT/hyperfine.json, $OUT/write_floor.json, $OUT/stdin.json, $OUT/rss.tsv)"
+echo "(written to $OUT/results.md; raw: $OUT/hyperfine.json, $OUT/interleaved.json, $OUT/write_floor.json, $OUT/stdin.json, $OUT/rss.tsv)"
