@@ -121,9 +121,12 @@ pub struct Derived<'a> {
     python: std::cell::OnceCell<crate::config::Pin>,
 }
 
-/// Parsed command strings, by their text.
+/// Parsed command strings, by their text. Looked up by every rule that
+/// reads commands, so hashed with FxHash rather than SipHash (the keys come
+/// from the file being fixed; nothing here is exposed to hash flooding
+/// beyond one file's own strings).
 pub type ScriptCache = std::cell::RefCell<
-    std::collections::HashMap<
+    rustc_hash::FxHashMap<
         String,
         std::rc::Rc<Result<crate::shell::Script, crate::shell::Unsupported>>,
     >,
