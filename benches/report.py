@@ -207,6 +207,20 @@ def main():
             return f"{b / a - 1:+.0%}" if a and b else "n/a"
 
         L.append(f"| growth, {small} -> {big} configs | {growth('check')} | {growth('dry')} | {growth('walk')} |")
+        if rss.get("check@narrow"):
+            L.append(
+                f"| {big} configs, at most 40 services a directory (benches/narrow.py) | "
+                f"{fmt_rss(rss.get('check@narrow'))} | {fmt_rss(rss.get('dry@narrow'))} | {fmt_rss(rss.get('walk@narrow'))} |"
+            )
+
+            def narrow_growth(prefix):
+                a, b = rss.get(f"{prefix}@{small}"), rss.get(f"{prefix}@narrow")
+                return f"{b / a - 1:+.0%}" if a and b else "n/a"
+
+            L.append(
+                f"| growth, {small} -> {big} configs in narrow directories | {narrow_growth('check')} "
+                f"| {narrow_growth('dry')} | {narrow_growth('walk')} |"
+            )
 
     # Targets.
     def ratio(a, b):
@@ -244,6 +258,14 @@ def main():
     if a and b:
         g = b / a - 1
         L.append(f"| `--check` RSS flat within 20% ({small} -> {big} configs) | {fmt_rss(a)} -> {fmt_rss(b)} ({g:+.0%}) | {verdict(g <= TARGETS['rss_growth'])} |")
+    a, b = rss.get(f"check@{small}"), rss.get("check@narrow")
+    if a and b:
+        g = b / a - 1
+        L.append(
+            f"| `--check` RSS flat within 20%, {small} -> {big} configs in directories of at most 40 "
+            f"(context: the same configs, without the walker's wide-directory queue) | {fmt_rss(a)} -> {fmt_rss(b)} ({g:+.0%}) | "
+            f"{verdict(g <= TARGETS['rss_growth'])} |"
+        )
     for k, label in ((CHECK, "`--check`"), (DRY, "dry-run (like for like: the peer prints a diff)")):
         r = ratio(peer, res.get(k))
         L.append(f"| >= 20x faster than the peer, {label} | {'n/a' if r is None else f'{r:.1f}x'} | {verdict(None if r is None else r >= TARGETS['peer_speedup'])} |")
