@@ -375,7 +375,9 @@ fn fix(mut args: FixArgs) -> u8 {
     };
     let summary = std::sync::Mutex::new(Summary::default());
     let mut out = output::buffered_stdout();
-    let mut err = anstream::stderr().lock();
+    // Not locked for the whole run: the progress bar draws on stderr from
+    // the walker's threads, and a held lock would block it forever.
+    let mut err = anstream::stderr();
     let watched = stderr_is_terminal() && !args.quiet;
     let one_dir = args.files_from.is_none() && paths.len() == 1 && paths[0].is_dir();
     if one_dir {

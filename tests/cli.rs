@@ -1517,3 +1517,63 @@ fn railway_config_path_and_shadowed_json() {
     );
     assert!(run.stderr.contains("(7 files checked)"), "{}", run.stderr);
 }
+
+/// A long run shows a progress line on a terminal and clears it; piped, the
+/// same run writes nothing but the summary to stderr. The terminal is a
+/// pseudo-terminal from util-linux `script`; the test is skipped without it.
+#[cfg(target_os = "linux")]
+#[test]
+fn progress_only_on_a_terminal() {
+    let script = Path::new("/usr/bin/script");
+    if !script.exists() {
+        eprintln!("skipped: no /usr/bin/script to provide a terminal");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    // Past the 2,000 configs after which the progress line appears.
+    for i in 0..4000 {
+        write(r, &format!("s{i}/nixpacks.toml"), CLEAN_PY);
+    }
+    let piped = nf(r, &["--check"]);
+    assert_eq!(piped.code, 0, "{piped:?}");
+    assert_eq!(piped.stderr.lines().count(), 1, "{}", piped.stderr);
+    assert!(!piped.stderr.contains('\x1b'), "{:?}", piped.stderr);
+    let bin = env!("CARGO_BIN_EXE_nixfix");
+    let out = std::process::Command::new(script)
+        .args([
+            "-qec",
+            &format!("timeout 60 {bin} --check --color never ."),
+            "/dev/null",
+        ])
+        .current_dir(r)
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{tty}");
+    assert!(tty.contains(" configs "), "no progress line: {tty:?}");
+    assert!(
+        tty.contains("\x1b[2K"),
+        "the progress line is not cleared: {tty:?}"
+    );
+    assert!(
+        tty.contains("0 files to fix, 0 warnings, 0 errors (4000 files checked)"),
+        "{tty:?}"
+    );
+    // A list of paths (the other driver) shows its bar the same way.
+    let list: String = (0..4000).map(|i| format!("s{i}/nixpacks.toml\n")).collect();
+    write(r, "list.txt", list);
+    let out = std::process::Command::new(script)
+        .args([
+            "-qec",
+            &format!("timeout 60 {bin} --check --color never --files-from list.txt"),
+            "/dev/null",
+        ])
+        .current_dir(r)
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{tty}");
+    assert!(tty.contains("/4000 configs"), "no progress bar: {tty:?}");
+    assert!(tty.contains("(4000 files checked)"), "{tty:?}");
+}
