@@ -3,41 +3,53 @@
 
 Usage: perf script -F tid,time,ip,sym -i perf.data | phases.py [--hz F]
 
-Each sample is put in the first phase (in PHASES order) one of whose markers
-appears in its call chain. Prints, per phase, the CPU time (samples / F), and
-per stage (the steps nixfix runs one after the other: walk, dedup, link
-pre-pass, fixing) the wall-clock window from its first to its last sample on
-any thread. perf's own overhead (dwarf unwinding) inflates the times: read
-the shares, and compare windows with each other, not with hyperfine.
-A marker is a substring, or a tuple of substrings that must all appear.
-The markers are function-name substrings of the current sources: update
-them when functions move (an unmatched sample lands in `other`).
+A directory run fixes each config on the walker's own threads as the walk
+finds it, so "walk" is at the bottom of most call chains. Each sample goes
+to the phase of the innermost frame (perf lists frames innermost first)
+that matches a marker: a parse called from a rule called from the walk is a
+parse. Prints, per phase, the CPU time (samples / F), and per stage (the
+steps nixfix runs one after the other: the walk with its fixing, the links
+and Railway-named configs after it, the sorted output) the wall-clock
+window from its first to its last sample on any thread. perf's own
+overhead (dwarf unwinding) inflates the times: read the shares, and compare
+windows with each other, not with hyperfine.
+A marker is a substring, or a tuple of substrings that must all appear in
+the same frame. The markers are function-name substrings of the current
+sources: update them when functions move (an unmatched sample lands in
+`other`).
 """
 import collections
 import re
 import sys
 
 PHASES = [
-    ("write (atomic_write: temp file, fsync, rename)", ["write::atomic_write"]),
-    ("link pre-pass (driver::link)", ["driver::link"]),
-    ("dedup (canonicalize in discover)", [("driver::discover", "retain"), "canonicalize"]),
-    ("walk (ignore crate)", ["ignore::walk", "driver::discover"]),
-    ("pinned-Python lookups (Environment)", ["config::Environment", "Environment>::"]),
-    ("parse (document::parse / toml_edit / json)", ["document::parse", "document::toml::parse", "document::json::parse", "toml_edit::", "toml_parser::"]),
-    ("read + stat (fs::read, metadata, is_symlink)", ["std::fs::read", "sys::fs::metadata", "is_symlink", "try_statx", "symlink_metadata"]),
-    ("rules + edits (engine::fix_text)", ["engine::fix_text"]),
-    ("report + diff (driver::fix_bytes rest)", ["driver::fix_bytes", "driver::process"]),
+    ("write (atomic write: temp file, fdatasync, rename)", ["write::replace", "write::atomic_write"]),
+    ("sorted output (spill to runs, merge)", ["sorted::"]),
     ("output (render, diff, emit, anstream)", ["cli::render", "output::", "anstream::", "similar::"]),
-    ("thread hand-off (run_ordered channel)", ["run_ordered", "mpmc::"]),
+    ("parse (document::parse / toml_edit / json)", ["document::parse", "document::toml::parse", "document::json::parse", "toml_edit::", "toml_parser::"]),
+    ("pinned-Python lookups (Environment)", ["config::Environment", "Environment>::"]),
+    ("rules + edits (engine::fix_text)", ["engine::", "rules::", "shell::", "python::", "config::"]),
+    ("read (open, read, close)", ["driver::read_capped", "File>::open", "OpenOptions"]),
+    ("links and Railway targets after the walk", ["driver::extras", "driver::walked", "driver::follow_config_path", "canonicalize"]),
+    ("report (driver::fix_bytes / process rest)", ["driver::fix_bytes", "driver::process"]),
+    ("multi-path runs (discover, link, run_ordered)", ["driver::discover", "driver::link", "run_ordered", "mpmc::"]),
+    ("walk (ignore crate)", ["ignore::"]),
     ("start-up / exit", ["_dl_", "exit", "lang_start"]),
 ]
-# Stages: the phases the driver runs one after the other.
+# Stages: the phases that run one after the other.
 STAGE = {
-    "walk (ignore crate)": "1 walk",
-    "dedup (canonicalize in discover)": "2 dedup",
-    "link pre-pass (driver::link)": "3 link pre-pass",
+    "links and Railway targets after the walk": "2 links and Railway targets",
+    "sorted output (spill to runs, merge)": "3 sorted output",
 }
-FIX_STAGE = "4 fix + output (run_ordered)"
+WALK_STAGE = "1 walk + fix (streamed)"
+
+
+def phase_of(frames):
+    for f in frames:
+        for name, marks in PHASES:
+            if any(all(x in f for x in m) if isinstance(m, tuple) else m in f for m in marks):
+                return name
+    return "other"
 
 
 def samples(stream):
@@ -70,14 +82,10 @@ def main():
         t0 = t if t0 is None else min(t0, t)
         t1 = t if t1 is None else max(t1, t)
         chain = " | ".join(frames)
-        phase = "other"
-        for name, marks in PHASES:
-            if any(all(x in chain for x in m) if isinstance(m, tuple) else m in chain for m in marks):
-                phase = name
-                break
+        phase = phase_of(frames)
         cpu[phase] += 1
         per_tid[tid] += 1
-        stage = STAGE.get(phase) or (FIX_STAGE if "run_ordered" in chain or "driver::process" in chain else None)
+        stage = STAGE.get(phase) or (WALK_STAGE if "ignore::walk" in chain else None)
         if stage:
             a, b, n = span.get(stage, (t, t, 0))
             span[stage] = (min(a, t), max(b, t), n + 1)
