@@ -3,9 +3,12 @@
 //! changes nothing. So each rule sees the text every rule before it has
 //! settled (NF003 adds pip only for what NF001/NF002 leave in place).
 //!
-//! Every intermediate text is re-parsed; a rule whose edits do not parse is a
-//! bug, and the whole file is left as it was (the ruff rule: never write a
-//! fix that breaks the file). Rules see each other's results, so the order in
+//! Every intermediate text is re-parsed (or, when a fix only deleted
+//! characters inside string literals, its document patched: see
+//! `document::patch`; the document a run settles on is always compared with
+//! a parse of the output); a rule whose edits do not parse is a bug, and the
+//! whole file is left as it was (the ruff rule: never write a fix that
+//! breaks the file). Rules see each other's results, so the order in
 //! the registry matters only for what each one reads, and a second run over
 //! the output changes nothing.
 
@@ -105,9 +108,26 @@ pub fn fix_text(
     let crlf = document::eol(text) == "\r\n";
     let scripts = crate::rules::ScriptCache::default();
     let mut findings = Vec::new();
+    // Whether `doc` was patched rather than parsed since the last parse.
+    let mut patched = false;
     for _step in 0..MAX_STEPS {
         match step(&cur, &doc, kind, env, &active, &scripts, crlf)? {
             Step::Settled(warnings) => {
+                if patched {
+                    // The rules settled on a patched document: it must be
+                    // exactly what parsing the output gives.
+                    let fresh = document::parse(format, &cur).map_err(|e| {
+                        FixError::Bug(format!(
+                            "the fixes made the file invalid {}: {e}",
+                            format_name(format)
+                        ))
+                    })?;
+                    if fresh.root != doc.root {
+                        return Err(FixError::Bug(
+                            "a patched document differs from the parsed output".into(),
+                        ));
+                    }
+                }
                 findings.extend(warnings.into_iter().map(|w| place(w, text, &history)));
                 findings.sort_by_key(|f| (f.line, f.column, !f.fixed));
                 return Ok(Outcome {
@@ -116,17 +136,34 @@ pub fn fix_text(
                 });
             }
             Step::Fixed {
+                rule,
                 fixes,
                 edits,
                 next,
-                next_doc,
             } => {
+                // Commands removed from inside strings: the document is
+                // updated in place, not parsed again (see document::patch).
+                if document::patch::deletions_in_strings(&mut doc, &edits, &next) {
+                    patched = true;
+                    #[cfg(debug_assertions)]
+                    {
+                        let fresh = document::parse(format, &next).expect("a patched text parses");
+                        assert_eq!(fresh.root, doc.root, "patched document for {next:?}");
+                    }
+                } else {
+                    doc = document::parse(format, &next).map_err(|e| {
+                        FixError::Bug(format!(
+                            "the {rule} fix would make the file invalid {}: {e}",
+                            format_name(format)
+                        ))
+                    })?;
+                    patched = false;
+                }
                 for f in fixes {
                     findings.push(place(f, text, &history));
                 }
                 history.push(edits);
                 cur = next;
-                doc = next_doc;
             }
         }
     }
@@ -139,12 +176,12 @@ pub fn fix_text(
 enum Step {
     /// No rule changed anything: these are the warnings.
     Settled(Vec<Finding>),
-    /// A rule's fixes, applied and re-parsed. Start over on `next`.
+    /// A rule's fixes, applied (not yet parsed). Start over on `next`.
     Fixed {
+        rule: &'static str,
         fixes: Vec<Finding>,
         edits: Vec<Edit>,
         next: String,
-        next_doc: Document,
     },
 }
 
@@ -197,19 +234,12 @@ fn step(
         if next == cur {
             continue;
         }
-        let next_doc = document::parse(doc.format, &next).map_err(|e| {
-            FixError::Bug(format!(
-                "the {} fix would make the file invalid {}: {e}",
-                rule.code(),
-                format_name(doc.format)
-            ))
-        })?;
         // Start over: every rule sees the text settled by those before it.
         return Ok(Step::Fixed {
+            rule: rule.code(),
             fixes,
             edits,
             next,
-            next_doc,
         });
     }
     Ok(Step::Settled(warnings))

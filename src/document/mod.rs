@@ -8,6 +8,7 @@
 
 pub mod json;
 pub mod ops;
+pub mod patch;
 pub mod strings;
 pub mod toml;
 pub mod tree;

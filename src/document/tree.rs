@@ -17,13 +17,13 @@ pub enum Format {
 }
 
 /// A value in the tree, with the span of its text (quotes and brackets included).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub span: Range<usize>,
     pub kind: NodeKind,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeKind {
     Map(Map),
     Array(Array),
@@ -49,7 +49,7 @@ pub enum MapStyle {
     JsonObject,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Map {
     pub style: MapStyle,
     /// Key path from the document root (unquoted key names).
@@ -57,7 +57,7 @@ pub struct Map {
     pub entries: Vec<Entry>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The key's name, unquoted and unescaped.
     pub key: String,
@@ -67,7 +67,7 @@ pub struct Entry {
     pub value: Node,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Array {
     pub items: Vec<Node>,
 }
@@ -87,7 +87,7 @@ pub enum StrStyle {
     Json,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Str {
     /// The decoded value.
     pub value: String,
