@@ -60,6 +60,12 @@ def verdict(ok):
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
+def by_command(d, name):
+    """The results of a hyperfine-style JSON file in `d`, by command name."""
+    text = load(os.path.join(d, name))
+    return {r["command"]: r for r in json.loads(text)["results"]} if text else {}
+
+
 def main():
     d, out_md = sys.argv[1], sys.argv[2]
     meta = {}
@@ -73,11 +79,7 @@ def main():
         if len(parts) >= 2 and parts[1].isdigit():
             rss[parts[0]] = int(parts[1])
 
-    res = {}
-    hf = load(os.path.join(d, "hyperfine.json"))
-    if hf:
-        for r in json.loads(hf)["results"]:
-            res[r["command"]] = r
+    res = by_command(d, "hyperfine.json")
     walk = res.get(WALK)
     peer = res.get(PEER)
 
@@ -116,11 +118,8 @@ def main():
             f"| {len(r['times'])} | {x_walk} | {x_min} | {x_peer} | {fmt_rss(rss.get(k))} |"
         )
 
-    inter = {}
-    il = load(os.path.join(d, "interleaved.json"))
-    if il:
-        for r in json.loads(il)["results"]:
-            inter[r["command"]] = r
+    inter = by_command(d, "interleaved.json")
+    if inter:
         iw = inter.get(WALK)
         L.append("")
         L.append(

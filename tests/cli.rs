@@ -1539,18 +1539,19 @@ fn progress_only_on_a_terminal() {
     assert_eq!(piped.code, 0, "{piped:?}");
     assert_eq!(piped.stderr.lines().count(), 1, "{}", piped.stderr);
     assert!(!piped.stderr.contains('\x1b'), "{:?}", piped.stderr);
-    let bin = env!("CARGO_BIN_EXE_nixfix");
-    let out = std::process::Command::new(script)
-        .args([
-            "-qec",
-            &format!("timeout 60 {bin} --check --color never ."),
-            "/dev/null",
-        ])
-        .current_dir(r)
-        .output()
-        .unwrap();
-    let tty = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{tty}");
+    // What a terminal shows of `nixfix ARGS` (a minute at most: a hang fails).
+    let on_tty = |args: &str| {
+        let bin = env!("CARGO_BIN_EXE_nixfix");
+        let out = std::process::Command::new(script)
+            .args(["-qec", &format!("timeout 60 {bin} {args}"), "/dev/null"])
+            .current_dir(r)
+            .output()
+            .unwrap();
+        let tty = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{tty}");
+        tty
+    };
+    let tty = on_tty("--check --color never .");
     assert!(tty.contains(" configs "), "no progress line: {tty:?}");
     assert!(
         tty.contains("\x1b[2K"),
@@ -1563,17 +1564,7 @@ fn progress_only_on_a_terminal() {
     // A list of paths (the other driver) shows its bar the same way.
     let list: String = (0..4000).map(|i| format!("s{i}/nixpacks.toml\n")).collect();
     write(r, "list.txt", list);
-    let out = std::process::Command::new(script)
-        .args([
-            "-qec",
-            &format!("timeout 60 {bin} --check --color never --files-from list.txt"),
-            "/dev/null",
-        ])
-        .current_dir(r)
-        .output()
-        .unwrap();
-    let tty = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{tty}");
+    let tty = on_tty("--check --color never --files-from list.txt");
     assert!(tty.contains("/4000 configs"), "no progress bar: {tty:?}");
     assert!(tty.contains("(4000 files checked)"), "{tty:?}");
 }
