@@ -25,12 +25,13 @@ pub fn deletions_in_strings(doc: &mut Document, edits: &[Edit], new: &str) -> bo
     if edits.is_empty() || edits.iter().any(|e| !e.replacement.is_empty()) {
         return false;
     }
-    let mut inside = 0;
-    if !visit(&mut doc.root, edits, new, &mut inside) {
+    let mut used = vec![false; edits.len()];
+    let json = doc.format == super::Format::Json;
+    if !visit(&mut doc.root, edits, new, json, &mut used) {
         return false;
     }
-    // Every edit fell inside some string literal.
-    inside == edits.len()
+    // Every edit fell inside a string literal or removed array items.
+    used.iter().all(|&u| u)
 }
 
 /// Where byte `p` of the old text is in the new one (`p` is never inside a
@@ -44,12 +45,13 @@ fn shift(p: usize, edits: &[Edit]) -> usize {
     p - gone
 }
 
-fn visit(n: &mut Node, edits: &[Edit], new: &str, inside: &mut usize) -> bool {
+fn visit(n: &mut Node, edits: &[Edit], new: &str, json: bool, used: &mut [bool]) -> bool {
     let old = n.span.clone();
     // Edits within this node's text.
-    let mine: Vec<&Edit> = edits
+    let mine: Vec<(usize, &Edit)> = edits
         .iter()
-        .filter(|e| e.range.start < old.end && e.range.end > old.start)
+        .enumerate()
+        .filter(|(_, e)| e.range.start < old.end && e.range.end > old.start)
         .collect();
     n.span = shift(old.start, edits)..shift(old.end, edits);
     match &mut n.kind {
@@ -57,7 +59,7 @@ fn visit(n: &mut Node, edits: &[Edit], new: &str, inside: &mut usize) -> bool {
             if let MapStyle::TomlHeader { header } = &mut m.style {
                 if mine
                     .iter()
-                    .any(|e| e.range.start < header.end && e.range.end > header.start)
+                    .any(|(_, e)| e.range.start < header.end && e.range.end > header.start)
                 {
                     return false;
                 }
@@ -72,13 +74,42 @@ fn visit(n: &mut Node, edits: &[Edit], new: &str, inside: &mut usize) -> bool {
                     return false;
                 }
                 e.key_span = shift(ks.start, edits)..shift(ks.end, edits);
-                if !visit(&mut e.value, edits, new, inside) {
+                if !visit(&mut e.value, edits, new, json, used) {
                     return false;
                 }
             }
             true
         }
-        NodeKind::Array(a) => a.items.iter_mut().all(|i| visit(i, edits, new, inside)),
+        NodeKind::Array(a) => {
+            // Items wholly inside a deletion are removed (with whatever
+            // commas and comments the deletion takes); the others are
+            // visited. Whether the separators left are right is checked by
+            // the parse the engine compares with.
+            let mut ok = true;
+            let before = a.items.len();
+            // Only deletions between the brackets remove items.
+            let (open, close) = (old.start, old.end);
+            a.items.retain_mut(|i| {
+                let gone = edits.iter().position(|e| {
+                    e.range.start <= i.span.start
+                        && i.span.end <= e.range.end
+                        && e.range.start > open
+                        && e.range.end < close
+                });
+                match gone {
+                    Some(k) => {
+                        used[k] = true;
+                        false
+                    }
+                    None => {
+                        ok = ok && visit(i, edits, new, json, used);
+                        true
+                    }
+                }
+            });
+            ok && !a.items.is_empty()
+                && (a.items.len() == before || separators_hold(&n.span, &a.items, new, json))
+        }
         NodeKind::Str(s) => {
             if mine.is_empty() {
                 return true;
@@ -91,7 +122,7 @@ fn visit(n: &mut Node, edits: &[Edit], new: &str, inside: &mut usize) -> bool {
             };
             if mine
                 .iter()
-                .any(|e| e.range.start < old.start + quote || e.range.end > old.end - quote)
+                .any(|(_, e)| e.range.start < old.start + quote || e.range.end > old.end - quote)
             {
                 return false;
             }
@@ -106,11 +137,51 @@ fn visit(n: &mut Node, edits: &[Edit], new: &str, inside: &mut usize) -> bool {
                 Some((value, _)) => s.value = value,
                 None => return false,
             }
-            *inside += mine.len();
+            for (k, _) in mine {
+                used[k] = true;
+            }
             true
         }
         NodeKind::Other => mine.is_empty(),
     }
+}
+
+/// Whether what is left between the brackets and the items of an array
+/// (new text) is one comma between items, at most one after the last (none
+/// in JSON), none before the first, and otherwise blanks and TOML comments.
+fn separators_hold(span: &std::ops::Range<usize>, items: &[Node], new: &str, json: bool) -> bool {
+    let mut gaps = Vec::with_capacity(items.len() + 1);
+    let mut at = span.start + 1;
+    for i in items {
+        gaps.push(at..i.span.start);
+        at = i.span.end;
+    }
+    gaps.push(at..span.end.saturating_sub(1));
+    let last = gaps.len() - 1;
+    gaps.iter().enumerate().all(|(k, g)| {
+        let Some(text) = new.get(g.clone()) else {
+            return false;
+        };
+        let mut commas = 0;
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            match c {
+                ',' => commas += 1,
+                ' ' | '\t' | '\n' | '\r' => {}
+                '#' if !json => {
+                    rest = rest.find('\n').map_or("", |p| &rest[p..]);
+                    continue;
+                }
+                _ => return false,
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        match (k, last) {
+            (0, _) => commas == 0,
+            (k, l) if k == l => commas == 0 || (commas == 1 && !json),
+            _ => commas == 1,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -154,16 +225,26 @@ mod tests {
         assert_same_as_parse(Format::Toml, dotted, &[" && ensurepip"]);
         let j = "{\"phases\": {\"install\": {\"cmds\": [\"a && ensurepip\"]}}, \"start\": {\"cmd\": \"x\"}}";
         assert_same_as_parse(Format::Json, j, &[" && ensurepip"]);
+        // Whole array items, with their separators and comments.
+        let items = "[phases.install]\ncmds = [\n  'a',\n  'python -m ensurepip', # bootstrap\n  \"b\",\n]\nx = 1\n";
+        assert_same_as_parse(
+            Format::Toml,
+            items,
+            &["  'python -m ensurepip', # bootstrap\n"],
+        );
+        assert_same_as_parse(Format::Toml, items, &["'a',\n  "]);
+        let j = "{\"build\": {\"cmds\": [\"a\", \"ensurepip\", \"b\"]}}";
+        assert_same_as_parse(Format::Json, j, &[", \"ensurepip\""]);
     }
 
     #[test]
     fn other_edits_are_left_to_a_parse() {
         let t =
             "[phases.install]\ncmds = ['a', 'ensurepip']\nkey = \"qq\\\\ z\"\nml = '''\nabc'''\n";
-        // A whole item with its comma, a key, quotes, escapes, multi-line.
-        assert!(patched(Format::Toml, t, &[", 'ensurepip'"]).is_none());
+        // A key, quotes, escapes, multi-line.
         assert!(patched(Format::Toml, t, &["cmds"]).is_none());
         assert!(patched(Format::Toml, t, &["'a'"]).is_none());
+        assert!(patched(Format::Toml, t, &["['a', 'ensurepip']"]).is_none());
         assert!(patched(Format::Toml, t, &["qq"]).is_none());
         assert!(patched(Format::Toml, t, &["abc"]).is_none());
         assert!(patched(Format::Toml, t, &["[phases"]).is_none());
