@@ -516,7 +516,7 @@ pub fn fix_bytes(
 }
 
 /// Why a file could not be read.
-enum Read {
+enum ReadError {
     /// Over [`MAX_FILE_SIZE`]: its length.
     TooLarge(u64),
     Io(std::io::Error),
@@ -525,14 +525,14 @@ enum Read {
 /// The whole file, refusing one over [`MAX_FILE_SIZE`]. Reads straight into
 /// a buffer: no `fstat`/`lseek` to size it first (`fs::read` does both),
 /// which is two of the six system calls a small config would otherwise cost.
-fn read_capped(file: &std::fs::File) -> Result<Vec<u8>, Read> {
+fn read_capped(file: &std::fs::File) -> Result<Vec<u8>, ReadError> {
     use std::io::Read as _;
     let mut bytes = Vec::with_capacity(4096);
     let mut limited = file.take(MAX_FILE_SIZE + 1);
-    limited.read_to_end(&mut bytes).map_err(Read::Io)?;
+    limited.read_to_end(&mut bytes).map_err(ReadError::Io)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         let len = file.metadata().map_or(bytes.len() as u64, |m| m.len());
-        return Err(Read::TooLarge(len));
+        return Err(ReadError::TooLarge(len));
     }
     Ok(bytes)
 }
@@ -590,7 +590,7 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     };
     let bytes = match read_capped(&file) {
         Ok(b) => b,
-        Err(Read::TooLarge(len)) => {
+        Err(ReadError::TooLarge(len)) => {
             return FileReport::error(
                 path,
                 name_kind,
@@ -601,10 +601,10 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
                 ),
             );
         }
-        Err(Read::Io(e)) if e.kind() == std::io::ErrorKind::IsADirectory => {
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::IsADirectory => {
             return FileReport::error(path, name_kind, "is a directory");
         }
-        Err(Read::Io(e)) => return FileReport::error(path, name_kind, io_message(&e)),
+        Err(ReadError::Io(e)) => return FileReport::error(path, name_kind, io_message(&e)),
     };
     let dir = path
         .parent()
