@@ -52,6 +52,15 @@ pub struct Reported {
     pub after: Option<String>,
 }
 
+/// `NF001 message`, or `NF005 (warning) message`: the finding without its
+/// place, as the tests list them.
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tag = if self.fixed { "" } else { " (warning)" };
+        write!(f, "{}{tag} {}", self.code, self.message)
+    }
+}
+
 impl Reported {
     /// A warning from nixfix itself about the file as a whole (code `nixfix`).
     pub fn note(message: &str) -> Reported {

@@ -16,7 +16,9 @@ use similar::{Algorithm, DiffTag, TextDiff, capture_diff_slices};
 use std::collections::BTreeMap;
 
 mod common;
-use common::assert_known_failures;
+use common::{
+    assert_known_failures, corpus_dir, is_pip_program, is_pip_requirement, is_python_program,
+};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -28,22 +30,6 @@ const KNOWN_BUGS: &[&str] = &[];
 /// Files of the corpus that do not parse (JS comments in JSON, TOML in a
 /// `.json` file, UTF-16, ...): each must get an error report.
 const EXPECTED_PARSE_ERRORS: usize = 16;
-
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.join("manifest.tsv").is_file() {
-        return Some(dir);
-    }
-    let msg = format!(
-        "the corpus is missing at {} (expected manifest.tsv there)",
-        dir.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{msg}; under CI the corpus test must run");
-    }
-    eprintln!("SKIPPED corpus test: {msg}");
-    None
-}
 
 struct Row {
     id: String,
@@ -206,34 +192,6 @@ fn line_key(line: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
     .then(|| last.to_string())
-}
-
-fn is_pip_requirement(w: &str) -> bool {
-    let w = w.trim_matches(['"', '\'']).to_ascii_lowercase();
-    match w.strip_prefix("pip") {
-        Some(rest) => rest.is_empty() || rest.starts_with(['<', '>', '=', '!', '~', ';']),
-        None => false,
-    }
-}
-
-fn basename(w: &str) -> &str {
-    w.rsplit('/').next().unwrap_or(w)
-}
-
-fn is_pip_program(w: &str) -> bool {
-    let b = basename(w);
-    b == "pip"
-        || b == "pip3"
-        || b.strip_prefix("pip3.")
-            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
-}
-
-fn is_python_program(w: &str) -> bool {
-    let b = basename(w);
-    b == "py"
-        || b.strip_prefix("python")
-            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
-        || (w.starts_with('$') && w.to_ascii_uppercase().contains("PYTHON"))
 }
 
 /// Words of a shell-ish line: split on blanks, quotes and separators.
@@ -453,7 +411,9 @@ struct Counts {
 
 #[test]
 fn corpus_fixes_are_safe_and_minimal() {
-    let Some(dir) = corpus_dir() else { return };
+    let Some(dir) = corpus_dir("corpus") else {
+        return;
+    };
     let rows = manifest(&dir);
     assert!(rows.len() > 1000, "the corpus has {} rows", rows.len());
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();

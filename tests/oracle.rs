@@ -31,7 +31,9 @@
 //! skips with a note otherwise. Run with `--nocapture` for the counts.
 
 mod common;
-use common::assert_known_failures;
+use common::{
+    assert_known_failures, corpus_dir, is_pip_program, is_pip_requirement, is_python_program,
+};
 use nixfix::config::{Environment, Kind};
 use nixfix::driver::{Candidate, FileReport, RunOptions, Status, process};
 use nixfix::engine::{Options, fix_text};
@@ -72,19 +74,6 @@ fn nixpacks() -> Option<PathBuf> {
         eprintln!("SKIPPED oracle test: {msg}");
     }
     found
-}
-
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.join("manifest.tsv").is_file() {
-        return Some(dir);
-    }
-    let msg = format!("the corpus is missing at {}", dir.display());
-    if std::env::var_os("CI").is_some() {
-        panic!("{msg}; under CI the oracle corpus test must run");
-    }
-    eprintln!("SKIPPED oracle corpus test: {msg}");
-    None
 }
 
 // ---------------------------------------------------------------------------
@@ -209,34 +198,6 @@ fn nixpacks_error(stderr: &str) -> String {
 
 // ---------------------------------------------------------------------------
 // Reading plans and commands.
-
-fn basename(w: &str) -> &str {
-    w.rsplit('/').next().unwrap_or(w)
-}
-
-fn is_pip_requirement(w: &str) -> bool {
-    let w = w.trim_matches(['"', '\'']).to_ascii_lowercase();
-    match w.strip_prefix("pip") {
-        Some(rest) => rest.is_empty() || rest.starts_with(['<', '>', '=', '!', '~', ';']),
-        None => false,
-    }
-}
-
-fn is_pip_program(w: &str) -> bool {
-    let b = basename(w);
-    b == "pip"
-        || b == "pip3"
-        || b.strip_prefix("pip3.")
-            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
-}
-
-fn is_python_program(w: &str) -> bool {
-    let b = basename(w);
-    b == "py"
-        || b.strip_prefix("python")
-            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
-        || (w.starts_with('$') && w.to_ascii_uppercase().contains("PYTHON"))
-}
 
 fn is_venv_path(w: &str) -> bool {
     let w = w.to_ascii_lowercase();
@@ -747,18 +708,7 @@ fn judge(bin: &Path, case: &Case) -> Verdict {
                 )
             ));
         }
-        let notes: Vec<String> = report
-            .findings
-            .iter()
-            .map(|f| {
-                format!(
-                    "{}{} {}",
-                    f.code,
-                    if f.fixed { "" } else { " (warning)" },
-                    f.message
-                )
-            })
-            .collect();
+        let notes: Vec<String> = report.findings.iter().map(ToString::to_string).collect();
         if !notes.is_empty() {
             problems.push(format!("findings:\n  {}", notes.join("\n  ")));
         }
@@ -1165,7 +1115,9 @@ fn corpus_cases(dir: &Path) -> Vec<Case> {
 #[test]
 fn corpus_passes_the_oracle() {
     let Some(bin) = nixpacks() else { return };
-    let Some(dir) = corpus_dir() else { return };
+    let Some(dir) = corpus_dir("oracle corpus") else {
+        return;
+    };
     let started = Instant::now();
     let cases = corpus_cases(&dir);
     let verdicts = judge_all(&bin, &cases);

@@ -2038,6 +2038,17 @@ fn fix_default(text: &str) -> Result<Outcome, nixfix::engine::FixError> {
     )
 }
 
+/// The fix leaves `input` as it is and warns with `code`.
+fn assert_left_and_reported(input: &str, code: &str) {
+    let out = fix_default(input).unwrap();
+    assert_eq!(out.output, input);
+    assert!(
+        out.findings.iter().any(|f| f.code == code && !f.fixed),
+        "{:?}",
+        out.findings
+    );
+}
+
 /// A new `phases.setup.nixPkgs` entry at the top of a file that starts with
 /// a BOM goes after the BOM (it once went before it, which the engine
 /// caught as an internal error).
@@ -2099,13 +2110,7 @@ fn regression_invalid_operator_sequences_are_refused() {
         "; python -m ensurepip",
     ] {
         let input = format!("[phases.install]\ncmds = [\"{cmd}\", \"b\"]\n");
-        let out = fix_default(&input).unwrap();
-        assert_eq!(out.output, input);
-        assert!(
-            out.findings.iter().any(|f| f.code == "NF001" && !f.fixed),
-            "{:?}",
-            out.findings
-        );
+        assert_left_and_reported(&input, "NF001");
     }
 }
 
@@ -2207,13 +2212,7 @@ fn regression_removing_every_command_takes_the_trailing_separator() {
     assert_eq!(out.output, "[phases.install]\ncmds = [\"b\"]\n");
     // (The install phase is replaced: no provider virtualenv at start.)
     let input = "[phases.install]\ncmds = []\n[start]\ncmd = \"python -m ensurepip &\"\n";
-    let out = fix_default(input).unwrap();
-    assert_eq!(out.output, input);
-    assert!(
-        out.findings.iter().any(|f| f.code == "NF001" && !f.fixed),
-        "{:?}",
-        out.findings
-    );
+    assert_left_and_reported(input, "NF001");
 }
 
 /// A `\`-newline inside a word joins its two halves (POSIX removes the

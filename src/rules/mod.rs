@@ -255,18 +255,7 @@ pub(crate) mod testing {
     ) -> (String, Vec<String>) {
         let rules = vec![super::lookup(code).expect("rule exists")];
         let out = fix_text(text, kind, env, &Options { rules }).expect("fixes");
-        let notes = out
-            .findings
-            .iter()
-            .map(|f| {
-                format!(
-                    "{}{} {}",
-                    f.code,
-                    if f.fixed { "" } else { " (warning)" },
-                    f.message
-                )
-            })
-            .collect();
+        let notes = out.findings.iter().map(ToString::to_string).collect();
         (out.output, notes)
     }
 

@@ -118,3 +118,53 @@ pub fn assert_known_failures<K: AsRef<str> + Ord>(
         "these {list} pass now; remove them from the list: {now_passing:?}"
     );
 }
+
+/// The shared corpus (`../shared/corpus`, read in place), or `None` with a
+/// note when it is missing: `test` names the test skipped. Under CI a
+/// missing corpus fails instead.
+pub fn corpus_dir(test: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.join("manifest.tsv").is_file() {
+        return Some(dir);
+    }
+    let msg = format!(
+        "the corpus is missing at {} (expected manifest.tsv there)",
+        dir.display()
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{msg}; under CI the {test} test must run");
+    }
+    eprintln!("SKIPPED {test} test: {msg}");
+    None
+}
+
+// An independent reading of command words for the corpus and oracle
+// checks (deliberately not `nixfix::python`, which they check).
+
+pub fn basename(w: &str) -> &str {
+    w.rsplit('/').next().unwrap_or(w)
+}
+
+pub fn is_pip_requirement(w: &str) -> bool {
+    let w = w.trim_matches(['"', '\'']).to_ascii_lowercase();
+    match w.strip_prefix("pip") {
+        Some(rest) => rest.is_empty() || rest.starts_with(['<', '>', '=', '!', '~', ';']),
+        None => false,
+    }
+}
+
+pub fn is_pip_program(w: &str) -> bool {
+    let b = basename(w);
+    b == "pip"
+        || b == "pip3"
+        || b.strip_prefix("pip3.")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
+}
+
+pub fn is_python_program(w: &str) -> bool {
+    let b = basename(w);
+    b == "py"
+        || b.strip_prefix("python")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        || (w.starts_with('$') && w.to_ascii_uppercase().contains("PYTHON"))
+}
