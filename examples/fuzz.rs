@@ -563,6 +563,7 @@ fn run_options() -> RunOptions {
         engine: Options::default(),
         write: false,
         keep_text: true,
+        config_paths: false,
     }
 }
 

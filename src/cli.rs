@@ -368,10 +368,12 @@ fn fix(mut args: FixArgs) -> u8 {
             && (exclude.is_match(output::display_path(&c.path))
                 || rel.is_some_and(|r| exclude.is_match(output::display_path(r))))
     };
+    let one_dir = args.files_from.is_none() && paths.len() == 1 && paths[0].is_dir();
     let opts = RunOptions {
         engine: Options { rules },
         write: args.write,
         keep_text: (!args.write && !args.check) || args.format == Format::Json,
+        config_paths: one_dir,
     };
     let summary = std::sync::Mutex::new(Summary::default());
     let mut out = output::buffered_stdout();
@@ -379,7 +381,6 @@ fn fix(mut args: FixArgs) -> u8 {
     // the walker's threads, and a held lock would block it forever.
     let mut err = anstream::stderr();
     let watched = stderr_is_terminal() && !args.quiet;
-    let one_dir = args.files_from.is_none() && paths.len() == 1 && paths[0].is_dir();
     if one_dir {
         // The usual case: fix while walking. What to print is sorted by path
         // in bounded memory and printed at the end.
@@ -609,6 +610,7 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
         engine: Options { rules },
         write: false,
         keep_text: true,
+        config_paths: false,
     };
     let r = driver::fix_bytes(&name, &bytes, kind, &env, &opts);
     let mut out = std::io::stdout().lock();

@@ -466,6 +466,10 @@ pub struct RunOptions {
     pub write: bool,
     /// Keep the before and after texts in reports (for diffs and JSON).
     pub keep_text: bool,
+    /// Put a Railway file's `nixpacksConfigPath` in its report (the
+    /// directory walk follows it; lists of paths are linked beforehand by
+    /// [`link`]).
+    pub config_paths: bool,
 }
 
 /// Fix text read from somewhere (a file or stdin).
@@ -485,7 +489,11 @@ pub fn fix_bytes(
         }
     };
     let kind = kind.unwrap_or_else(|| Kind::detect(path, text));
-    let config_path = config_path(kind, text);
+    let config_path = if opts.config_paths {
+        config_path(kind, text)
+    } else {
+        None
+    };
     match fix_text(text, kind, env, &opts.engine) {
         Ok(out) => {
             let changed = out.changed(text);

@@ -81,6 +81,7 @@ fn run_fix(path: &Path, bytes: &[u8], kind: Kind) -> FileReport {
             engine: Options::default(),
             write: false,
             keep_text: true,
+            config_paths: false,
         },
     )
 }

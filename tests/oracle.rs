@@ -528,6 +528,7 @@ fn fix_in_place(path: &Path, dir: &Path) -> FileReport {
             engine: Options::default(),
             write: true,
             keep_text: true,
+            config_paths: false,
         },
     )
 }

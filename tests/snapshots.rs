@@ -92,6 +92,7 @@ fn opts() -> RunOptions {
         engine: Options::default(),
         write: false,
         keep_text: true,
+        config_paths: false,
     }
 }
 
