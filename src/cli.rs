@@ -604,6 +604,8 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
         .and_then(crate::config::Kind::from_file_name);
     let env = match args.stdin_filename.as_deref().and_then(Path::parent) {
         Some(dir) if !dir.as_os_str().is_empty() => crate::config::Environment::from_dir(dir),
+        // A bare file name: the current directory.
+        Some(_) => crate::config::Environment::from_dir(Path::new(".")),
         _ => crate::config::Environment::default(),
     };
     let opts = RunOptions {

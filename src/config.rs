@@ -137,9 +137,12 @@ pub fn command_sites<'a>(
     let plan_map = plan(kind, root).and_then(Node::as_map);
     // Asked only when it matters: the install phase is the provider's and
     // a later command may run Python.
-    let venv_after_install = !plan_map.is_some_and(replaces_install)
-        && later_python(kind, root, plan_map)
-        && python_provider();
+    let venv_after_install = later_python(kind, root, plan_map)
+        && if plan_map.is_some_and(replaces_install) {
+            plan_map.is_some_and(|p| install_venv_on_path(p, python_provider))
+        } else {
+            python_provider()
+        };
     if let Some(plan) = plan_map {
         if let Some(phases) = plan.get_map("phases") {
             for ph in &phases.entries {
@@ -150,7 +153,21 @@ pub fn command_sites<'a>(
                 for key in ["cmds", "commands"] {
                     if let Some(v) = pm.get(key) {
                         let loc = format!("phases.{}.{key}", ph.key);
+                        let before = out.len();
                         push_strings(&mut out, v, &loc, venv_after_install && !early);
+                        // The install phase's own commands after "..." run
+                        // after the provider's venv install, with its venv
+                        // first on PATH.
+                        if ph.key == "install"
+                            && let Some(dots) = ellipsis_index(v)
+                            && python_provider()
+                        {
+                            for site in &mut out[before..] {
+                                if site.array.is_some_and(|(_, i)| i > dots) {
+                                    site.provider_venv = true;
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -174,6 +191,64 @@ pub fn command_sites<'a>(
         push_strings(&mut out, v, "deploy.startCommand", venv_after_install);
     }
     out
+}
+
+/// Whether a custom install phase creates a virtualenv whose `bin` is on
+/// PATH for the later phases: `/opt/venv` while the Python provider builds
+/// the app (its install phase's `paths` stay), or any directory whose
+/// `bin` the phase's `paths` list.
+fn install_venv_on_path(plan: &Map, python_provider: &dyn Fn() -> bool) -> bool {
+    let Some(install) = plan.get_map("phases").and_then(|p| p.get_map("install")) else {
+        return false;
+    };
+    let Some(cmds) = install
+        .get_any(&["cmds", "commands"])
+        .and_then(|e| e.value.as_array())
+    else {
+        return false;
+    };
+    let paths: Vec<&str> = install
+        .get_any(&["paths", "envPaths"])
+        .and_then(|e| e.value.as_array())
+        .map(|a| {
+            a.items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .map(|s| s.value.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    cmds.items.iter().filter_map(Node::as_str).any(|s| {
+        if !s.value.contains("venv") {
+            return false;
+        }
+        let Ok(script) = crate::shell::parse(&s.value) else {
+            return false;
+        };
+        script
+            .lists
+            .iter()
+            .flat_map(|l| &l.pipelines)
+            .flat_map(|p| &p.commands)
+            .filter_map(|c| crate::python::creates_venv(&c.arguments()))
+            .any(|d| {
+                let abs = if d.starts_with('/') {
+                    d.clone()
+                } else {
+                    format!("/app/{d}")
+                };
+                paths.contains(&format!("{abs}/bin").as_str())
+                    || (d == "/opt/venv" && python_provider())
+            })
+    })
+}
+
+/// The index of `"..."` (or `"@auto"`) in a string array.
+fn ellipsis_index(v: &Node) -> Option<usize> {
+    v.as_array()?.items.iter().position(|i| {
+        i.as_str()
+            .is_some_and(|s| s.value == "..." || s.value == "@auto")
+    })
 }
 
 /// Whether a command after the install phase mentions Python or pip.
@@ -336,6 +411,12 @@ impl Environment {
 
     fn has(&self, name: &str) -> bool {
         self.files().iter().any(|f| f == name)
+    }
+
+    /// Whether one of `names` is next to the config; true without a
+    /// directory (standard input), where nothing can be looked at.
+    pub fn has_any(&self, names: &[&str]) -> bool {
+        self.dir.is_none() || names.iter().any(|n| self.has(n))
     }
 
     fn read(&self, name: &str) -> Option<String> {

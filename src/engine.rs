@@ -294,10 +294,13 @@ mod tests {
             &Options::default(),
         )
         .unwrap();
-        let want = "[phases.setup]\nnixPkgs = ['python311', 'python311Packages.pip']\n\n[phases.install]\ncmds = [\n  'python3.11 -m pip install -r requirements.txt',\n]\n";
+        let want = "[phases.setup]\nnixPkgs = ['python311', 'python311Packages.pip']\n\n[phases.install]\ncmds = [\n  'python3.11 -m venv --copies /opt/venv',\n  '. /opt/venv/bin/activate && python3.11 -m pip install -r requirements.txt',\n]\n";
         assert_eq!(out.output, want);
         let lines: Vec<(usize, &str)> = out.findings.iter().map(|f| (f.line, f.code)).collect();
-        assert_eq!(lines, vec![(2, "NF003"), (6, "NF001"), (7, "NF002")]);
+        assert_eq!(
+            lines,
+            vec![(2, "NF003"), (6, "NF001"), (7, "NF002"), (8, "NF006")]
+        );
         // A second run changes nothing.
         let again = fix_text(
             &out.output,
@@ -320,7 +323,16 @@ mod tests {
             &Options::default(),
         )
         .unwrap();
-        assert_eq!(out.output, t.replace("  'python3.11 -m ensurepip',\n", ""));
+        // NF002 is held back: the upgrade stays, and runs in the virtualenv
+        // NF006 makes (where it works).
+        assert_eq!(
+            out.output,
+            t.replace("  'python3.11 -m ensurepip',\n", "")
+                .replace(
+                    "  'python3.11 -m pip install -U pip',",
+                    "  'python3.11 -m venv --copies /opt/venv',\n  '. /opt/venv/bin/activate && python3.11 -m pip install -U pip',"
+                )
+        );
         let whole = format!("# nixfix: ignore\n{t}");
         let out = fix_text(
             &whole,

@@ -74,7 +74,8 @@ fn module_after(args: &[&str]) -> Option<(String, usize)> {
 fn skip_wrappers(args: &[&str]) -> usize {
     let mut i = 0;
     while i < args.len() {
-        match args[i] {
+        // `/usr/bin/env` is `env`.
+        match basename(args[i]) {
             "sudo" | "command" | "exec" | "time" | "nice" | "nohup" => {
                 i += 1;
                 while i < args.len() && args[i].starts_with('-') {

@@ -175,15 +175,16 @@ const FIXABLE_RAILWAY_JSON: &str = r#"{
 }
 "#;
 
-/// A Python config with nothing to fix (or warn about).
+/// A Python config with nothing to fix (or warn about): it installs into a
+/// virtualenv, as a build must.
 const CLEAN_PY: &str = r#"[variables]
 NIXPACKS_PYTHON_VERSION = "3.11"
 
 [phases.setup]
-nixPkgs = ["...", "python311Packages.pip"]
+nixPkgs = ["python311", "python311Packages.pip"]
 
 [phases.install]
-cmds = ["python3.11 -m pip install -r requirements.txt"]
+cmds = ["python -m venv --copies /opt/venv && . /opt/venv/bin/activate && python3.11 -m pip install -r requirements.txt"]
 "#;
 
 /// A Node config: nothing for nixfix.
@@ -216,8 +217,11 @@ fn assert_seed_fixed(text: &str) {
         "no Nix pip in:\n{text}"
     );
     assert!(
-        text.contains("python3.11 -m pip install -r requirements.txt"),
-        "{text}"
+        text.contains("python3.11 -m venv --copies /opt/venv")
+            && text.contains(
+                ". /opt/venv/bin/activate && python3.11 -m pip install -r requirements.txt"
+            ),
+        "the install does not run in a virtualenv:\n{text}"
     );
 }
 
@@ -718,8 +722,10 @@ fn stdin_filter_is_byte_exact_with_crlf_bom_and_no_final_newline() {
         "bare LF in {out:?}"
     );
     assert_seed_fixed(&out);
-    // Exactly the lines a fix needs changed: the same as --write on a file.
+    // Exactly the lines a fix needs changed: the same as --write on a file
+    // (of a Python app: standard input assumes the Python provider).
     write(d.path(), "svc/nixpacks.toml", &input);
+    write(d.path(), "svc/requirements.txt", "flask\n");
     assert_eq!(nf(d.path(), &["--write"]).code, 0);
     assert_eq!(read(d.path(), "svc/nixpacks.toml"), r.out);
     // Colour never reaches the filter's output.
@@ -1506,12 +1512,13 @@ fn railway_config_path_and_shadowed_json() {
         "{\"build\": {\"nixpacksConfigPath\": \"nixpacks.toml\"}}\n",
     );
     write(r, "svc2/nixpacks.toml", bad);
+    write(r, "svc2/requirements.txt", "flask\n");
     let run = nf(r, &["--check"]);
     assert_eq!(run.code, 1, "{run:?}");
-    // Two findings (NF003, NF001), each once.
+    // Three findings (NF003, NF001, NF006), each once.
     assert_eq!(
         run.stdout.matches("svc2/nixpacks.toml:").count(),
-        2,
+        3,
         "{}",
         run.stdout
     );

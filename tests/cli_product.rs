@@ -25,7 +25,7 @@ fn help_and_rule_docs_are_snapshotted() {
     assert_eq!(rules.code, 0);
     snap("cli_rules", &rules.stdout);
     for code in [
-        "NF001", "NF002", "NF003", "NF004", "NF005", "NF006", "NF007", "NF008", "NF009",
+        "NF001", "NF002", "NF003", "NF004", "NF005", "NF006", "NF007", "NF008", "NF009", "NF010",
     ] {
         let r = nf(d.path(), &["rule", code]);
         assert_eq!(r.code, 0, "{code}");
@@ -123,21 +123,28 @@ fn suppression_comments() {
 }
 
 #[test]
-fn extend_select_turns_on_the_venv_strategy() {
+fn the_venv_install_is_on_by_default_and_can_be_turned_off() {
     let d = tempfile::tempdir().unwrap();
     let r = d.path();
-    write(r, "a/nixpacks.toml", BROKEN);
-    let run = nf(r, &["--write", "--extend-select", "NF006"]);
+    for svc in ["a", "b"] {
+        write(r, &format!("{svc}/nixpacks.toml"), BROKEN);
+        write(r, &format!("{svc}/requirements.txt"), "flask\n");
+    }
+    let run = nf(r, &["--write", "a"]);
     assert_eq!(run.code, 0, "{run:?}");
     let a = std::fs::read_to_string(r.join("a/nixpacks.toml")).unwrap();
     assert_eq!(
         a,
-        "[phases.setup]\nnixPkgs = ['python311']\n\n[phases.install]\ncmds = [\n  'python3.11 -m venv --copies /opt/venv',\n  '. /opt/venv/bin/activate && python3.11 -m pip install --upgrade pip',\n  '. /opt/venv/bin/activate && python3.11 -m pip install -r requirements.txt',\n]\npaths = [\"/opt/venv/bin\"]\n"
+        "[phases.setup]\nnixPkgs = ['python311', 'python311Packages.pip']\n\n[phases.install]\ncmds = [\n  'python3.11 -m venv --copies /opt/venv',\n  '. /opt/venv/bin/activate && python3.11 -m pip install -r requirements.txt',\n]\n"
     );
-    // NF006 is off by default.
-    write(r, "b/nixpacks.toml", BROKEN);
-    let run = nf(r, &["--check", "b"]);
-    assert!(!run.stdout.contains("NF006"), "{}", run.stdout);
+    // Without NF006: the requested edits only (which do not build).
+    let run = nf(r, &["--write", "--ignore", "NF006", "b"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let b = std::fs::read_to_string(r.join("b/nixpacks.toml")).unwrap();
+    assert_eq!(
+        b,
+        "[phases.setup]\nnixPkgs = ['python311', 'python311Packages.pip']\n\n[phases.install]\ncmds = [\n  'python3.11 -m pip install -r requirements.txt',\n]\n"
+    );
 }
 
 #[test]

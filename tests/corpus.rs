@@ -264,6 +264,86 @@ fn tokenize<'a>(lines: &[&'a str]) -> Vec<(usize, &'a str)> {
     out
 }
 
+/// An added line without what NF006 and NF010 put in (`None`: nothing
+/// else on it).
+fn without_venv_and_pin(line: &str) -> Option<String> {
+    let t = line.trim();
+    if t == "[variables]"
+        || t.starts_with("NIXPACKS_PYTHON_VERSION")
+        || t.starts_with("\"NIXPACKS_PYTHON_VERSION\"")
+        || (t.starts_with("paths") || t.starts_with("\"paths\"")) && t.contains("/bin\"")
+        || t.is_empty()
+    {
+        return None;
+    }
+    let mut l = line.to_string();
+    // The creation, as an item of its own or inline before another.
+    for q in ['"', '\''] {
+        while let Some(i) = l.find(&format!("{q}python")) {
+            let Some(len) = l[i + 1..].find(q) else { break };
+            let item = &l[i + 1..i + 1 + len];
+            let words: Vec<&str> = item.split_whitespace().collect();
+            if !(words.len() == 4
+                && words[1] == "-m"
+                && words[2] == "venv"
+                && !words[3].is_empty()
+                && words.contains(&"--copies"))
+            {
+                break;
+            }
+            let mut end = i + 2 + len;
+            let rest = &l[end..];
+            let sep = rest.len() - rest.trim_start_matches([',', ' ']).len();
+            end += sep;
+            l.replace_range(i..end, "");
+        }
+    }
+    // The activation in front of a command.
+    while let Some(i) = l.find(". /") {
+        let Some(j) = l[i..].find("/bin/activate && ") else {
+            break;
+        };
+        l.replace_range(i..i + j + "/bin/activate && ".len(), "");
+    }
+    let rest = l.trim().trim_matches(',').trim();
+    (!rest.is_empty()).then_some(l)
+}
+
+/// Words of what NF006 and NF010 add: `python -m venv --copies DIR`,
+/// `. DIR/bin/activate && `, `paths = ["DIR/bin"]`, `[variables]`
+/// `NIXPACKS_PYTHON_VERSION = "3.11"`, a Python in nixPkgs.
+fn venv_or_pin_word(t: &str) -> bool {
+    let version = |v: &str| {
+        let mut parts = v.split('.');
+        parts.next() == Some("3")
+            && parts
+                .next()
+                .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+            && parts.next().is_none()
+    };
+    is_python_program(t)
+        || t.ends_with("/bin/activate")
+        || t.ends_with("/bin")
+        || t.ends_with("venv")
+        || version(t)
+        || matches!(
+            t,
+            "-m" | "venv"
+                | "--copies"
+                | "."
+                | "paths"
+                | "variables"
+                | "NIXPACKS_PYTHON_VERSION"
+                | "build.nixpacksPlan.variables"
+                | "nixpacksPlan.variables"
+                | "phases.build"
+                | "\"variables\":"
+                | "\"paths\":"
+                | "\"NIXPACKS_PYTHON_VERSION\":"
+        )
+        || (t.starts_with("python") && t[6..].bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn is_punct(t: &str) -> bool {
     t.len() == 1 && "\"'`,[]{}();&|\\:=".contains(t)
 }
@@ -318,7 +398,18 @@ fn check_diff(before: &str, after: &str) -> Vec<String> {
         let justified = removed
             .iter()
             .any(|l| l.contains("ensurepip") || is_pip_upgrade_line(l) || mentions_bare_pip(l))
-            || added.iter().any(|l| l.contains("Packages.pip"))
+            || added.iter().any(|l| {
+                l.contains("Packages.pip")
+                    // NF006: the install moved into a virtualenv, put on PATH,
+                    // or handed back to the provider.
+                    || l.contains("/bin/activate && ")
+                    || l.contains(" -m venv --copies ")
+                    || (l.contains("paths") && l.contains("/bin\""))
+                    || l.trim() == "cmds = [\"...\"]"
+                    // NF010: the Python pinned, or added to nixPkgs.
+                    || l.contains("NIXPACKS_PYTHON_VERSION")
+                    || l.contains("[variables]")
+            })
             || renamed;
         if !justified {
             problems.push(format!(
@@ -328,17 +419,30 @@ fn check_diff(before: &str, after: &str) -> Vec<String> {
             continue;
         }
         // 2. Word level: what went away is fix material, what came in is
-        // pip, "...", a real key or the tables holding it.
+        // pip, "...", a real key or the tables holding it. What NF006 and
+        // NF010 add has a known shape and is taken out first (the venv
+        // creation, the activation in front of a command, `paths`, the
+        // pinned Python), so the rest is checked word by word as before.
+        let normalised: Vec<String> = added
+            .iter()
+            .filter_map(|l| without_venv_and_pin(l))
+            .collect();
+        let added: Vec<&str> = normalised.iter().map(String::as_str).collect();
         let old = tokenize(&removed);
         let new = tokenize(&added);
         let old_t: Vec<&str> = old.iter().map(|t| t.1).collect();
         let new_t: Vec<&str> = new.iter().map(|t| t.1).collect();
+        // A word on both sides as often moved, it did not come or go (a token
+        // diff can pair words across the lines of a hunk the wrong way).
+        let count = |v: &[&str], w: &str| v.iter().filter(|x| **x == w).count();
+        let moved = |w: &str| count(&old_t, w) == count(&new_t, w);
         for op in capture_diff_slices(Algorithm::Myers, &old_t, &new_t) {
             let (tag, o, n) = op.as_tag_tuple();
             if matches!(tag, DiffTag::Delete | DiffTag::Replace) {
                 let seg = &old[o.clone()];
                 for (li, t) in seg {
-                    let ok = is_punct(t)
+                    let ok = moved(t)
+                        || is_punct(t)
                         || is_command_word(t)
                         || is_ignored_key(t)
                         || (t.starts_with('#') && removed_line_is_material(removed[*li]));
@@ -353,14 +457,19 @@ fn check_diff(before: &str, after: &str) -> Vec<String> {
                 let words: Vec<&str> = seg
                     .iter()
                     .map(|t| t.1)
-                    .filter(|t| !is_punct(t) && !t.starts_with('#'))
+                    .filter(|t| !is_punct(t) && !t.starts_with('#') && !moved(t))
                     .collect();
                 let anchored = words.is_empty()
+                    || seg
+                        .iter()
+                        .all(|(li, _)| removed_line_is_material(removed[*li]))
                     || words.iter().any(|w| {
                         w.contains("ensurepip")
                             || is_pip_requirement(w)
                             || is_pip_program(w)
                             || is_ignored_key(w)
+                            // A virtualenv refuses `--user` (NF006 drops it).
+                            || *w == "--user"
                     });
                 if !anchored {
                     problems.push(format!(
@@ -371,10 +480,12 @@ fn check_diff(before: &str, after: &str) -> Vec<String> {
             }
             if matches!(tag, DiffTag::Insert | DiffTag::Replace) {
                 for (_, t) in &new[n.clone()] {
-                    let ok = is_punct(t)
+                    let ok = moved(t)
+                        || is_punct(t)
                         || t.ends_with("Packages.pip")
                         || *t == "..."
                         || REAL_KEYS.contains(t)
+                        || venv_or_pin_word(t)
                         || matches!(
                             *t,
                             "phases.setup"

@@ -273,6 +273,91 @@ fn failing_command(words: &[String]) -> Option<&'static str> {
         .then_some("a pip self-upgrade")
 }
 
+/// The distinct Pythons a plan's setup installs, `python3` read as the
+/// version it is at the archive the plan names.
+fn plan_pythons(plan: &Value) -> BTreeSet<String> {
+    let legacy = plan
+        .pointer("/phases/setup/nixpkgsArchive")
+        .and_then(Value::as_str)
+        .is_some_and(|a| a.starts_with("5148520"));
+    setup_pkgs(plan)
+        .iter()
+        .filter_map(|p| nix_python(p))
+        .map(|p| match (p.as_str(), legacy) {
+            ("python3", false) => "python312".to_string(),
+            ("python3", true) => "python311".to_string(),
+            _ => p,
+        })
+        .collect()
+}
+
+/// The commands of a plan (`where`, command, in the provider's venv).
+fn plan_sites(plan: &Value) -> Vec<(String, String, bool)> {
+    let install_cmds = strings(plan.pointer("/phases/install/cmds"));
+    // The Python provider's install (or one like it) puts /opt/venv/bin first
+    // on PATH for the later phases and the start command.
+    let venv_after_install = install_cmds
+        .iter()
+        .any(|c| c.contains("/opt/venv") && (c.contains("-m venv") || c.contains("virtualenv")));
+    let mut sites: Vec<(String, String, bool)> = Vec::new();
+    if let Some(phases) = plan.get("phases").and_then(Value::as_object) {
+        for (name, ph) in phases {
+            let early = name == "setup" || name == "install";
+            for c in strings(ph.get("cmds")) {
+                sites.push((
+                    format!("phases.{name}.cmds"),
+                    c,
+                    venv_after_install && !early,
+                ));
+            }
+        }
+    }
+    if let Some(c) = plan.pointer("/start/cmd").and_then(Value::as_str) {
+        sites.push(("start.cmd".into(), c.to_string(), venv_after_install));
+    }
+    sites
+}
+
+/// The pip installs of a plan that run outside a virtualenv (and not
+/// elsewhere: `--target`, `--prefix`, `--root`, `--break-system-packages`).
+fn installs_outside_venv(plan: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (loc, cmd, venv) in plan_sites(plan) {
+        let mut in_venv = venv;
+        for words in simple_commands(&cmd) {
+            if activates_venv(&words) {
+                in_venv = true;
+            }
+            let Some(install) = words.iter().position(|w| w == "install") else {
+                continue;
+            };
+            let runs_pip = words[..install].iter().enumerate().any(|(i, w)| {
+                (is_pip_program(w) && !is_venv_path(w))
+                    || (w == "-m"
+                        && words.get(i + 1).is_some_and(|m| m == "pip")
+                        && !is_venv_path(&words[0]))
+            });
+            let elsewhere = words.iter().any(|w| {
+                [
+                    "--target",
+                    "--prefix",
+                    "--root",
+                    "--break-system-packages",
+                    "-t",
+                ]
+                .contains(&w.as_str())
+                    || w.starts_with("--target=")
+                    || w.starts_with("--prefix=")
+                    || w.starts_with("--root=")
+            });
+            if runs_pip && !in_venv && !elsewhere {
+                out.push((loc.clone(), cmd.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// The ensurepip / pip self-upgrade commands of a plan that run outside a
 /// virtualenv: `(where, command)`.
 fn failing_commands(plan: &Value) -> Vec<(String, String)> {
@@ -361,11 +446,53 @@ fn is_anchor(w: &str) -> bool {
     w.contains("ensurepip") || is_pip_requirement(w) || is_pip_program(w)
 }
 
+/// A command that creates a virtualenv the way NF006 writes it:
+/// `<python> -m venv --copies DIR`.
+fn is_venv_creation(c: &str) -> bool {
+    let w: Vec<&str> = c.split_whitespace().collect();
+    w.len() == 5 && is_python_program(w[0]) && w[1] == "-m" && w[2] == "venv" && w[3] == "--copies"
+}
+
+/// A command without what NF006 puts in: the activation in front
+/// (`. DIR/bin/activate && `) and the creation NF006 puts in front of a
+/// scalar command (`<python> -m venv --copies DIR && `).
+fn without_activation(c: &str) -> String {
+    let mut c = c.to_string();
+    if let Some((head, rest)) = c.split_once(" && ")
+        && is_venv_creation(head)
+    {
+        c = rest.to_string();
+    }
+    if c.starts_with(". ")
+        && let Some(i) = c.find("/bin/activate && ")
+    {
+        c = c[i + "/bin/activate && ".len()..].to_string();
+    }
+    c
+}
+
 /// The commands after the fix are the ones before, minus ensurepip and pip
-/// self-upgrade material.
+/// self-upgrade material, and with the installs NF006 moves into a
+/// virtualenv (its creation added, the activation in front, `--user` gone).
 fn check_cmds(what: &str, before: &[String], after: &[String], problems: &mut Vec<String>) {
+    let created: Vec<String> = after
+        .iter()
+        .filter(|c| is_venv_creation(c) && !before.contains(c))
+        .cloned()
+        .collect();
+    let after: Vec<String> = after
+        .iter()
+        .filter(|c| !created.contains(c))
+        .map(|c| {
+            if before.contains(c) {
+                c.clone()
+            } else {
+                without_activation(c)
+            }
+        })
+        .collect();
     let old = cmd_tokens(before);
-    let new = cmd_tokens(after);
+    let new = cmd_tokens(&after);
     for op in capture_diff_slices(Algorithm::Myers, &old, &new) {
         let (tag, o, n) = op.as_tag_tuple();
         if matches!(tag, DiffTag::Insert | DiffTag::Replace) {
@@ -380,7 +507,8 @@ fn check_cmds(what: &str, before: &[String], after: &[String], problems: &mut Ve
                 .iter()
                 .filter(|w| !(w.len() == 1 && "\"'`;&|()\\\u{1}".contains(w.as_str())))
                 .collect();
-            let ok = seg.iter().all(|w| is_command_word(w))
+            let ok = seg.iter().all(|w| w == "--user")
+                || seg.iter().all(|w| is_command_word(w))
                 && (words.is_empty() || words.iter().any(|w| is_anchor(w)))
                 // Two commands never merge: a removed item separator goes
                 // with the removed command.
@@ -394,11 +522,13 @@ fn check_cmds(what: &str, before: &[String], after: &[String], problems: &mut Ve
     }
 }
 
-/// Setup nixPkgs after = before, with nix pips added and bare pips dropped.
+/// Setup nixPkgs after = before, with nix pips added and bare pips (or the
+/// pip of another Python) dropped.
 fn check_setup_pkgs(before: &[String], after: &[String], problems: &mut Vec<String>) {
     let b: Vec<&String> = before
         .iter()
         .filter(|p| *p != "pip" && *p != "pip3")
+        .filter(|p| nix_pip_python(p).is_none() || after.contains(p))
         .collect();
     let a: Vec<&String> = after
         .iter()
@@ -441,12 +571,33 @@ fn compare_plans(before: &Value, after: &Value) -> Vec<String> {
                     for f in fields {
                         let (x, y) = (fo.get(f.as_str()), fa.get(f.as_str()));
                         match (name.as_str(), f.as_str()) {
+                            // NF006 hands an emptied install back to the
+                            // provider's, which is its venv install.
+                            ("install", "cmds")
+                                if strings(x).is_empty()
+                                    && strings(y)
+                                        .iter()
+                                        .any(|c| c.contains("-m venv --copies /opt/venv")) => {}
                             (_, "cmds") => check_cmds(
                                 &format!("phases.{name}.cmds"),
                                 &strings(x),
                                 &strings(y),
                                 &mut problems,
                             ),
+                            // NF006 puts a virtualenv's bin on PATH.
+                            (_, "paths") => {
+                                let (bx, by) = (strings(x), strings(y));
+                                let added: Vec<&String> =
+                                    by.iter().filter(|p| !bx.contains(p)).collect();
+                                if bx.iter().any(|p| !by.contains(p))
+                                    || added.iter().any(|p| {
+                                        !p.ends_with("/bin")
+                                            || !is_venv_path(p) && !p.starts_with("/opt/venv")
+                                    })
+                                {
+                                    problems.push(format!("phases.{name}.paths changed beyond a virtualenv's bin: {bx:?} -> {by:?}"));
+                                }
+                            }
                             ("setup", "nixPkgs") => {
                                 check_setup_pkgs(&strings(x), &strings(y), &mut problems)
                             }
@@ -603,6 +754,16 @@ fn judge(bin: &Path, case: &Case) -> Verdict {
         }
     }
 
+    // No pip install left outside a virtualenv (NF006), unless nixfix said so.
+    let installs = installs_outside_venv(&after);
+    if !installs.is_empty() && !warned(&report, &["NF006", "NF001", "NF002", "NF010"]) {
+        for (loc, c) in &installs {
+            problems.push(format!(
+                "{loc} still installs with pip outside a virtualenv: {c}"
+            ));
+        }
+    }
+
     // No ensurepip / pip self-upgrade left outside a virtualenv, unless
     // nixfix said it left one.
     let left = failing_commands(&after);
@@ -613,38 +774,54 @@ fn judge(bin: &Path, case: &Case) -> Verdict {
     }
 
     if changed {
-        // The plan to compare with: with NF004's renames when it made any.
-        let baseline = if fixed_codes.contains("NF004") {
+        // The plan to compare with: with NF004's renames and NF010's Python
+        // when they changed something (those change the plan on purpose).
+        let structural: Vec<&str> = ["NF004", "NF010"]
+            .into_iter()
+            .filter(|c| fixed_codes.contains(c))
+            .collect();
+        let baseline = if structural.is_empty() {
+            before.clone()
+        } else {
             let text = std::str::from_utf8(&case.config).expect("a fixed file is UTF-8");
             let only = Options {
-                rules: vec![nixfix::rules::lookup("NF004").expect("NF004 exists")],
+                rules: structural
+                    .iter()
+                    .map(|c| nixfix::rules::lookup(c).expect("the rule exists"))
+                    .collect(),
             };
             let renamed = fix_text(text, case.kind, &Environment::from_dir(dir), &only)
-                .expect("NF004 alone fixes");
+                .expect("NF004/NF010 alone fix");
             let tmp2 = tempfile::tempdir().expect("a temp dir");
             lay_out(tmp2.path(), case, renamed.output.as_bytes());
             match plan(bin, tmp2.path(), case.kind) {
                 Ok(p) => {
                     if p == before {
-                        problems.push(
-                            "NF004 renamed a key, yet the plan is the same as before: the rename had no effect".into(),
-                        );
+                        problems.push(format!(
+                            "{structural:?} changed the file, yet the plan is the same as before: no effect"
+                        ));
+                    }
+                    if structural.contains(&"NF010") {
+                        let pythons = plan_pythons(&p);
+                        if pythons.len() != 1 {
+                            problems.push(format!(
+                                "NF010 fixed the Python, yet the plan's setup installs {pythons:?}"
+                            ));
+                        }
                     }
                     p
                 }
                 Err(e) => {
                     problems.push(format!(
-                        "Nixpacks rejects the config with only NF004 applied: {e}"
+                        "Nixpacks rejects the config with only {structural:?} applied: {e}"
                     ));
                     before.clone()
                 }
             }
-        } else {
-            before.clone()
         };
         let unknown: Vec<&&str> = fixed_codes
             .iter()
-            .filter(|c| !["NF001", "NF002", "NF003", "NF004"].contains(*c))
+            .filter(|c| !["NF001", "NF002", "NF003", "NF004", "NF006", "NF010"].contains(*c))
             .collect();
         if !unknown.is_empty() {
             problems.push(format!(
@@ -976,12 +1153,12 @@ const FIXTURES: &[Fixture] = &[
         want_pkgs: &["python3", "python3Packages.pip"],
     },
     Fixture {
-        name: "pip of python311 beside the provider's python3",
+        name: "pip of python311 beside the provider's python3: pinned to 3.11",
         kind: Kind::NixpacksToml,
         config: "[phases.setup]\nnixPkgs = [\"...\", \"python311Packages.pip\"]\n\n[phases.install]\ncmds = [\"python -m pip install -r requirements.txt\"]\n",
         extra: &[],
-        changes: false,
-        want_pkgs: &[],
+        changes: true,
+        want_pkgs: &["python311", "python311Packages.pip"],
     },
     Fixture {
         name: "[phases.start] cmd is reported, not renamed",

@@ -852,14 +852,19 @@ impl Config {
 // ---------------------------------------------------------------------------
 // Checks.
 
-fn fix(text: &str, kind: Kind) -> Outcome {
-    fix_text(
-        text,
-        kind,
-        &Environment::default(),
-        &nixfix::engine::Options::default(),
-    )
-    .unwrap_or_else(|e| panic!("fix failed: {e}\ninput:\n{text}"))
+fn fix(text: &str, kind: Kind, opts: &nixfix::engine::Options) -> Outcome {
+    fix_text(text, kind, &Environment::default(), opts)
+        .unwrap_or_else(|e| panic!("fix failed: {e}\ninput:\n{text}"))
+}
+
+/// The rules the model below describes: all the default ones but the two
+/// that move installs into a virtualenv (NF006) and pin the Python (NF010),
+/// which [`check_default`] holds to properties of their own.
+fn model_options() -> nixfix::engine::Options {
+    let mut o = nixfix::engine::Options::default();
+    o.rules
+        .retain(|r| r.code() != "NF006" && r.code() != "NF010");
+    o
 }
 
 /// The document as a plain value tree (TOML through toml_edit, JSON through serde_json).
@@ -1018,16 +1023,21 @@ fn value_sites(v: &Value) -> Vec<(String, String, bool)> {
         Some(Value::Array(a)) => !a.iter().any(|x| x == "..." || x == "@auto"),
         Some(_) => true,
     };
+    // Commands after "..." in the install phase run after the provider's
+    // own install, in its venv.
     let mut push = |at: String, v: &Value, venv: bool| match v {
         Value::String(s) if s != "..." => out.push((at, s.clone(), venv)),
         Value::Array(a) => {
+            let mut after_dots = false;
             for x in a {
                 if let Some(s) = x.as_str()
                     && s != "..."
                     && s != "@auto"
                 {
-                    out.push((at.clone(), s.to_string(), venv));
+                    let dots_venv = after_dots && at.starts_with("phases.install.");
+                    out.push((at.clone(), s.to_string(), venv || dots_venv));
                 }
+                after_dots |= x == "..." || x == "@auto";
             }
         }
         _ => {}
@@ -1183,6 +1193,8 @@ fn droppable(t: &str, renamed: &[&str]) -> bool {
     is_punctuation(t)
         || renamed.contains(&t)
         || ["#", "same-line", "note", "pip3", "."].contains(&t)
+        // The pip of another Python, replaced by the right one.
+        || t.ends_with("Packages")
         || VOCAB
             .iter()
             .flat_map(|(v, class)| {
@@ -1215,6 +1227,15 @@ fn addable(t: &str, renamed: &[&str]) -> bool {
 /// came must be the Nix pip, `"..."`, a new setup entry or a renamed key
 /// (with their quotes and brackets), or commas and whitespace.
 fn check_line_diff(input: &str, output: &str, renamed: &[&str]) -> Result<(), String> {
+    check_line_diff_with(input, output, renamed, addable)
+}
+
+fn check_line_diff_with(
+    input: &str,
+    output: &str,
+    renamed: &[&str],
+    addable: fn(&str, &[&str]) -> bool,
+) -> Result<(), String> {
     // Token multisets: what went and what came, over the whole file
     // (alignment-free, so a line diff that pairs the wrong lines of a
     // repetitive file cannot confuse it).
@@ -1316,12 +1337,8 @@ fn check_config(cfg: &Config, kind: Kind) -> Result<(), String> {
     let ctx = |m: String| format!("{m}\n--- input:\n{input}");
     let before =
         value_tree(&input, kind).map_err(|e| ctx(format!("generated invalid input: {e}")))?;
-    let out = match fix_text(
-        &input,
-        kind,
-        &Environment::default(),
-        &nixfix::engine::Options::default(),
-    ) {
+    let opts = model_options();
+    let out = match fix_text(&input, kind, &Environment::default(), &opts) {
         Ok(out) => out,
         // Every generated input is valid: any error, an internal one
         // (`FixError::Bug`) above all, is a failure.
@@ -1331,7 +1348,7 @@ fn check_config(cfg: &Config, kind: Kind) -> Result<(), String> {
     let ctx = |m: String| format!("{m}\n--- input:\n{input}\n--- output:\n{output}");
 
     // 1. Idempotent.
-    let again = fix(output, kind);
+    let again = fix(output, kind, &opts);
     if again.output != *output {
         return Err(ctx(format!(
             "not idempotent; second output:\n{}",
@@ -1420,10 +1437,15 @@ fn check_config(cfg: &Config, kind: Kind) -> Result<(), String> {
             c.items.iter().map(|i| i.value.clone()).collect()
         };
         let mut want: Vec<Option<String>> = Vec::new();
+        let mut after_dots = false;
         for e in &elems {
             match e {
-                Elem::Ellipsis => want.push(None),
+                Elem::Ellipsis => {
+                    want.push(None);
+                    after_dots = true;
+                }
                 Elem::Cmd(l) => {
+                    let venv = venv || (after_dots && name == "install");
                     if let Some(t) = expected(&l.chain, venv) {
                         want.push(Some(t));
                     }
@@ -1507,28 +1529,38 @@ fn check_config(cfg: &Config, kind: Kind) -> Result<(), String> {
     let bare = |e: &String| e == "pip" || e == "pip3";
     let want_for = |uses_pip: bool, want_pip: &str| -> Option<Vec<String>> {
         match &pkgs_before {
-            None if uses_pip => Some(vec!["...".into(), want_pip.into()]),
+            // No list: the provider's python3 is the Python.
+            None if uses_pip => Some(vec!["...".into(), "python3Packages.pip".into()]),
             None => None,
             Some((_, items)) => {
                 let mut pythons: Vec<String> = items.iter().filter_map(|e| nix_python(e)).collect();
                 pythons.dedup();
                 pythons.sort();
                 pythons.dedup();
-                let has_pip = items.iter().any(|e| is_nix_pip(e));
-                let has_bare = items.iter().any(bare);
+                // The pip to have: the listed Python's; with "..." and none
+                // listed, the provider's python3; else what the commands run.
+                let mut sets: Vec<&String> = items.iter().filter(|e| is_nix_pip(e)).collect();
+                sets.dedup();
+                let pip = match pythons.first() {
+                    Some(p) => format!("{p}Packages.pip"),
+                    None if items.iter().any(|e| e == "...") => "python3Packages.pip".to_string(),
+                    None if sets.len() == 1 => sets[0].clone(),
+                    None => want_pip.to_string(),
+                };
+                // A bare pip, or the pip of another Python, is replaced.
+                let wrong =
+                    |e: &String| bare(e) || (is_nix_pip(e) && pythons.len() <= 1 && *e != pip);
+                let has_pip = items.iter().any(|e| is_nix_pip(e) && !wrong(e));
+                let has_wrong = items.iter().any(wrong);
                 if has_pip {
-                    Some(items.iter().filter(|e| !bare(e)).cloned().collect())
-                } else if !(uses_pip || has_bare) || pythons.len() > 1 {
+                    Some(items.iter().filter(|e| !wrong(e)).cloned().collect())
+                } else if !(uses_pip || has_wrong) || pythons.len() > 1 {
                     Some(items.clone())
                 } else {
-                    let pip = match pythons.first() {
-                        Some(p) => format!("{p}Packages.pip"),
-                        None => want_pip.to_string(),
-                    };
                     let mut v: Vec<String> = Vec::new();
                     let mut placed = false;
                     for e in items {
-                        if bare(e) {
+                        if wrong(e) {
                             if !placed {
                                 v.push(pip.clone());
                                 placed = true;
@@ -1561,6 +1593,75 @@ fn check_config(cfg: &Config, kind: Kind) -> Result<(), String> {
     Ok(())
 }
 
+/// What the default rules may add besides what [`addable`] allows: the
+/// virtualenv creation and activation (NF006), the pinned Python (NF010),
+/// `paths`, and the provider's install handed back (`"..."`).
+fn addable_default(t: &str, renamed: &[&str]) -> bool {
+    addable(t, renamed)
+        || [
+            "python", "python3", "python311", "python310", "python3.11", "-m", "venv",
+            "--copies", "opt", "bin", "activate", "&&", "&", "/", "variables",
+            "NIXPACKS_PYTHON_VERSION", "=", "3", "11", "10", "12", "paths", "...",
+        ]
+        .contains(&t)
+        // The quotes and brackets of a new entry whose words cancel out
+        // against removed ones (`python3` added to nixPkgs, gone from a command).
+        || is_punctuation(t)
+}
+
+/// The default rules (NF006 and NF010 included) on the same configs: the
+/// properties that hold whatever the fix, and the one NF006 is for: no
+/// command installs with pip outside a virtualenv unless nixfix said it
+/// could not move it.
+fn check_default(cfg: &Config, kind: Kind) -> Result<(), String> {
+    let input = match kind {
+        Kind::NixpacksJson => render_json(cfg),
+        _ => render_toml(cfg),
+    };
+    let ctx = |m: String| format!("{m}\n--- input:\n{input}");
+    let opts = nixfix::engine::Options::default();
+    let out = fix_text(&input, kind, &Environment::default(), &opts)
+        .map_err(|e| ctx(format!("the fix failed: {e}")))?;
+    let output = &out.output;
+    let ctx = |m: String| format!("{m}\n--- input:\n{input}\n--- output:\n{output}");
+    let again = fix(output, kind, &opts);
+    if again.output != *output || again.findings.iter().any(|f| f.fixed) {
+        return Err(ctx(format!("not idempotent:\n{}", again.output)));
+    }
+    let after = value_tree(output, kind).map_err(|e| ctx(format!("output does not parse: {e}")))?;
+    if input.starts_with('\u{feff}') != output.starts_with('\u{feff}')
+        || output.matches('\u{feff}').count() != usize::from(cfg.bom)
+        || input.ends_with('\n') != output.ends_with('\n')
+        || (input.contains("\r\n") && !all_crlf(output))
+        || (!cfg.crlf && output.contains('\r'))
+    {
+        return Err(ctx("BOM, final newline or line endings changed".into()));
+    }
+    if (out.output == input) == out.findings.iter().any(|f| f.fixed) {
+        return Err(ctx("fixed findings and a changed text disagree".into()));
+    }
+    let renamed = cfg.renamed_keys();
+    check_line_diff_with(&input, output, &renamed, addable_default).map_err(ctx)?;
+    let warned = |codes: &[&str]| {
+        out.findings
+            .iter()
+            .any(|f| !f.fixed && codes.contains(&f.code))
+    };
+    let survivors = surviving_forbidden(&after);
+    if survivors.iter().any(|(at, _)| at != "start.cmd")
+        || (!survivors.is_empty() && !warned(&["NF001", "NF002"]))
+    {
+        return Err(ctx(format!("forbidden commands survive: {survivors:?}")));
+    }
+    let (uses_pip, _) = pip_use(&after);
+    if uses_pip && !warned(&["NF006", "NF001", "NF002"]) {
+        return Err(ctx(
+            "pip still runs outside a virtualenv, and nothing says so".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// `cases` cases, or `PROPTEST_CASES` when set (for long runs:
 /// `PROPTEST_CASES=20000 cargo test --release --test properties`).
 fn pt_config(cases: u32) -> PtConfig {
@@ -1588,6 +1689,20 @@ proptest! {
     #[test]
     fn json_configs(cfg in config()) {
         if let Err(e) = check_config(&cfg, Kind::NixpacksJson) {
+            prop_assert!(false, "{}", e);
+        }
+    }
+
+    #[test]
+    fn toml_configs_with_every_default_rule(cfg in config()) {
+        if let Err(e) = check_default(&cfg, Kind::NixpacksToml) {
+            prop_assert!(false, "{}", e);
+        }
+    }
+
+    #[test]
+    fn json_configs_with_every_default_rule(cfg in config()) {
+        if let Err(e) = check_default(&cfg, Kind::NixpacksJson) {
             prop_assert!(false, "{}", e);
         }
     }
@@ -2173,8 +2288,9 @@ fn regression_nf003_sees_the_commands_the_other_fixes_leave() {
     assert!(out.output.contains("python3Packages.pip"), "{}", out.output);
     // (b) Nothing left uses pip: nothing to add.
     let input = "[phases.install]\ncmds = ['pip install --upgrade pip || . /opt/venv/bin/activate; pip install --upgrade pip']\n";
+    // The install phase it empties goes back to the provider's install.
     let out = fix_default(input).unwrap();
-    assert_eq!(out.output, "[phases.install]\ncmds = []\n");
+    assert_eq!(out.output, "[phases.install]\ncmds = [\"...\"]\n");
 }
 
 /// Removing every command of a string that ends with `;` or `&` must take
@@ -2210,8 +2326,9 @@ fn regression_removing_every_command_takes_the_trailing_separator() {
     let input = "[phases.install]\ncmds = [\"python -m ensurepip;\", \"b\"]\n";
     let out = fix_default(input).unwrap();
     assert_eq!(out.output, "[phases.install]\ncmds = [\"b\"]\n");
-    // (The install phase is replaced: no provider virtualenv at start.)
-    let input = "[phases.install]\ncmds = []\n[start]\ncmd = \"python -m ensurepip &\"\n";
+    // (The install phase is replaced: no provider virtualenv at start. A
+    // build phase installs, so NF006 leaves the empty install as it is.)
+    let input = "[phases.setup]\nnixPkgs = [\"...\", \"python3Packages.pip\"]\n[phases.install]\ncmds = []\n[phases.build]\ncmds = [\"pip install --target d x\"]\n[start]\ncmd = \"python -m ensurepip &\"\n";
     assert_left_and_reported(input, "NF001");
 }
 
@@ -2232,7 +2349,14 @@ fn regression_a_continuation_inside_a_word_joins_it() {
         .collect();
     assert_eq!(words, ["pip", "install", "-U", "pip"]);
     let input = "[phases.install]\ncmds = ['''python -m ensure\\\npip''', '''pip install -U pip\\\nsetuptools''']\n";
-    let out = fix_default(input).unwrap();
+    // (Without NF006, which would put the install in a virtualenv.)
+    let out = fix_text(
+        input,
+        Kind::NixpacksToml,
+        &Environment::default(),
+        &model_options(),
+    )
+    .unwrap();
     assert!(!out.output.contains("ensure"), "{}", out.output);
     assert!(
         out.output

@@ -623,6 +623,10 @@ impl Syntax for JsonSyntax {
         ops::append_item(text, array, literal, None)
     }
 
+    fn insert_array_item(&self, text: &str, array: &Node, idx: usize, literal: &str) -> Vec<Edit> {
+        ops::insert_item(text, array, idx, literal, None)
+    }
+
     /// Adds `"path0": {"path1": ... value}` as the last member of the object
     /// `map_node`, in its layout. When `path[0]` already exists and is an
     /// object the insertion goes into it (JSON must not get a second copy of

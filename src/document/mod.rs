@@ -101,6 +101,9 @@ pub trait Syntax {
     fn remove_array_items(&self, text: &str, array: &Node, idxs: &[usize]) -> Vec<Edit>;
     /// Edits that append an already rendered `literal` to `array`, in its layout.
     fn append_array_item(&self, text: &str, array: &Node, literal: &str) -> Vec<Edit>;
+    /// Edits that insert an already rendered `literal` before the item at
+    /// `idx` of `array`, in its layout.
+    fn insert_array_item(&self, text: &str, array: &Node, idx: usize, literal: &str) -> Vec<Edit>;
     /// Edits that add `path.. = value` (value already rendered) to `map`,
     /// creating the maps along `path` (all but the last element are maps to
     /// create; the last is the key of the value). `root` is the document root.

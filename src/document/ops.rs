@@ -242,25 +242,41 @@ pub fn append_item(text: &str, node: &Node, literal: &str, comment: Option<char>
     }
 }
 
-/// Edits inserting `literal` as the first item of the array `node`.
-pub fn prepend_item(text: &str, node: &Node, literal: &str) -> Vec<Edit> {
+/// Edits inserting `literal` before the item at `idx` of the array `node`
+/// (at the end when `idx` is past the last item), in the array's layout:
+/// on a line of its own with the item's indent when the item starts its
+/// line, else inline with the separator the array uses.
+pub fn insert_item(
+    text: &str,
+    node: &Node,
+    idx: usize,
+    literal: &str,
+    comment: Option<char>,
+) -> Vec<Edit> {
     let Some(arr) = node.as_array() else {
         return Vec::new();
     };
-    let Some(first) = arr.items.first() else {
-        return append_item(text, node, literal, None);
+    let Some(item) = arr.items.get(idx) else {
+        return append_item(text, node, literal, comment);
     };
-    let open = node.span.start;
-    let multiline = text[open..first.span.start].contains('\n');
-    if multiline {
-        let ls = line_start(text, first.span.start);
-        let indent = indent_of(text, first.span.start);
+    let ls = line_start(text, item.span.start);
+    let own_line = ls > node.span.start && text[ls..item.span.start].trim().is_empty();
+    if own_line {
+        let indent = indent_of(text, item.span.start);
         vec![Edit::insert(ls, format!("{indent}{literal},{}", eol(text)))]
     } else {
-        let sep = match arr.items.get(1) {
-            Some(second) => {
-                let gap = &text[first.span.end..second.span.start];
-                if gap.contains(',') && !gap.contains('#') {
+        let pair = if idx > 0 {
+            Some((&arr.items[idx - 1], item))
+        } else {
+            arr.items.get(1).map(|second| (item, second))
+        };
+        let sep = match pair {
+            Some((a, b)) => {
+                let gap = &text[a.span.end..b.span.start];
+                if gap.contains(',')
+                    && !gap.contains(comment.unwrap_or('\0'))
+                    && !gap.contains('\n')
+                {
                     gap.to_string()
                 } else {
                     ", ".to_string()
@@ -268,6 +284,6 @@ pub fn prepend_item(text: &str, node: &Node, literal: &str) -> Vec<Edit> {
             }
             None => ", ".to_string(),
         };
-        vec![Edit::insert(first.span.start, format!("{literal}{sep}"))]
+        vec![Edit::insert(item.span.start, format!("{literal}{sep}"))]
     }
 }

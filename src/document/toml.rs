@@ -330,6 +330,10 @@ impl Syntax for TomlSyntax {
         ops::append_item(text, array, literal, Some('#'))
     }
 
+    fn insert_array_item(&self, text: &str, array: &Node, idx: usize, literal: &str) -> Vec<Edit> {
+        ops::insert_item(text, array, idx, literal, Some('#'))
+    }
+
     fn rename_key(&self, text: &str, entry: &Entry, new_key: &str) -> Edit {
         let s = entry.key_span.clone();
         let raw = &text[s.clone()];

@@ -14,6 +14,8 @@ mod nf006_venv_install;
 mod nf007_break_system_packages;
 mod nf008_unknown_key;
 mod nf009_invalid_type;
+mod nf010_pin_python;
+pub mod python_env;
 
 use crate::config::{Environment, Kind};
 use crate::document::{Document, Node, Syntax};
@@ -21,15 +23,18 @@ use crate::edit::Edit;
 
 /// Every rule, in the order they run (each sees the text the ones before it
 /// left). Keys are renamed first, so the others see the real keys; the
-/// opt-in virtualenv switch comes before the rules it makes unnecessary; the
-/// failing commands go before pip is added, so a pip nothing uses any more
-/// is not added; the warnings look at the result.
+/// failing commands (ensurepip, pip's self-upgrade) go next, so a pip
+/// nothing uses any more is not added; the Python is pinned before the pip
+/// matching it is chosen; the Nix pip is added for the installs that ran
+/// outside a virtualenv before those are moved into one; the warnings look
+/// at the result.
 pub static REGISTRY: &[&dyn Rule] = &[
     &nf004_ignored_key::IgnoredKey,
-    &nf006_venv_install::VenvInstall,
     &nf001_ensurepip::Ensurepip,
     &nf002_pip_self_upgrade::PipSelfUpgrade,
+    &nf010_pin_python::PinPython,
     &nf003_missing_nix_pip::MissingNixPip,
+    &nf006_venv_install::VenvInstall,
     &nf005_python_version_mismatch::PythonVersionMismatch,
     &nf007_break_system_packages::BreakSystemPackages,
     &nf008_unknown_key::UnknownKey,
@@ -232,6 +237,36 @@ pub fn plan_sections(plan: &crate::document::Map) -> Vec<(Section, String, &crat
         out.push((Section::Start, "start.".to_string(), start));
     }
     out
+}
+
+/// Edits that add `rel = value` (value already rendered) under the plan,
+/// creating the maps missing along the way (`["variables",
+/// "NIXPACKS_PYTHON_VERSION"]`, `["phases", "setup", "nixPkgs"]`), and the
+/// offset of the deepest map that exists; or why it cannot be done.
+pub fn insert_in_plan(
+    cx: &Context,
+    rel: &[&str],
+    value: &str,
+) -> Result<(Vec<Edit>, usize), String> {
+    let mut path: Vec<&str> = crate::config::plan_path(cx.kind).to_vec();
+    path.extend_from_slice(rel);
+    let root = cx.root();
+    let mut node = root;
+    let mut depth = 0;
+    while depth + 1 < path.len() {
+        match node.as_map().and_then(|m| m.get(path[depth])) {
+            Some(child) if child.as_map().is_some() => {
+                node = child;
+                depth += 1;
+            }
+            Some(_) => return Err(format!("`{}` is not a table", path[..=depth].join("."))),
+            None => break,
+        }
+    }
+    let edits = cx
+        .syntax()
+        .insert_path(cx.text, root, node, &path[depth..], value);
+    Ok((edits, node.span.start))
 }
 
 /// Find a rule by code (`NF002`, any case) or name (`pip-self-upgrade`).

@@ -28,8 +28,9 @@ commands, in any spelling of the interpreter (`python`, `python3`,
 Nixpacks installs Python from Nix, into the read-only `/nix/store`. The Nix
 Python ships without pip, so configs add `ensurepip` to get one, and the build
 fails with `error: externally-managed-environment` (\"This command has been
-disabled as it tries to modify the immutable /nix/store filesystem\"). pip has
-to come from Nix instead: NF003 adds `<python>Packages.pip` to the setup phase.
+disabled as it tries to modify the immutable /nix/store filesystem\"). The
+installs that needed it run in a virtualenv instead (NF006), which has its
+own pip; NF003 adds the Nix pip (`<python>Packages.pip`) beside it.
 
 ## How the fix edits a command string
 Only the ensurepip command goes; the rest of the string keeps its meaning,

@@ -27,9 +27,11 @@ packages are installed by the same command they stay:
 `pip install -U pip setuptools wheel` becomes `pip install -U setuptools wheel`.
 
 ## Why
-The pip that Nix provides lives in the read-only `/nix/store`; upgrading it
-fails with `externally-managed-environment`, and the build stops. The Nix
-pip is recent enough to install requirements.
+Outside a virtualenv, the only pip there is the one Nix provides, in the
+read-only `/nix/store`; upgrading it fails with
+`externally-managed-environment` (and `python -m pip` finds no pip at
+all), and the build stops. The installs themselves go into a virtualenv
+(NF006), whose pip is recent enough.
 
 ## What is left alone
 pip inside a virtualenv (`/opt/venv/bin/pip`, or after `. venv/bin/activate`

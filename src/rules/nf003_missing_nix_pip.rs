@@ -1,6 +1,7 @@
 //! NF003 missing-nix-pip: provide pip from Nix, for the Python that runs.
 
 use super::commands::for_each_command;
+use super::python_env::{NIX_PKGS, python_env};
 use super::{Context, Finding, Rule};
 use crate::config::plan_path;
 use crate::document::{Node, NodeKind};
@@ -11,9 +12,6 @@ use crate::python::{
 };
 
 pub struct MissingNixPip;
-
-/// The keys Nixpacks reads for a phase's Nix packages.
-const NIX_PKGS: &[&str] = &["nixPkgs", "nixPackages"];
 
 impl Rule for MissingNixPip {
     fn code(&self) -> &'static str {
@@ -29,18 +27,26 @@ impl Rule for MissingNixPip {
         "\
 ## What it does
 When the build runs pip outside a virtualenv (after NF001 and NF002 took
-out `ensurepip` and pip's self-upgrade, which need no pip of their own), makes sure `[phases.setup].nixPkgs` holds the Nix pip of the
-Python that will really run: `python311` -> `python311Packages.pip`,
+out `ensurepip` and pip's self-upgrade), makes sure
+`[phases.setup].nixPkgs` holds the Nix pip of the one Python the
+environment has: `python311` -> `python311Packages.pip`, the provider's
 `python3` -> `python3Packages.pip`. A bare `\"pip\"` or `\"pip3\"` entry,
-which is not a Nix attribute (`undefined variable 'pip'`), is replaced by it.
+which is not a Nix attribute (`undefined variable 'pip'`), and the pip of
+another Python are replaced by it.
+
+## Why
+The Nix Python has no pip. The Nix pip gives the build a `pip` command
+for what runs outside a virtualenv; the installs themselves go into one
+(NF006), since the Nix pip refuses to install into the Nix Python
+(`externally-managed-environment`). Its Python must be the one in the
+environment: a pip of 3.11 beside Python 3.12 installs where nothing looks.
 
 ## Which Python
-In this order: a Python listed in `nixPkgs` (`python311`, `python311Full`);
-a `pythonNNNPackages.*` entry; `NIXPACKS_PYTHON_VERSION` in `[variables]`;
-the version pinned next to the config by `.python-version`, `runtime.txt`,
-`Pipfile` or `.tool-versions`; the version the commands invoke
-(`python3.11 -m pip` -> `python311`); else the provider's `python3`.
-Several different Pythons listed is reported, not guessed.
+The one the environment holds (see NF010, which makes it one): a Python
+listed in `nixPkgs` (`python311`, `python311Full`); else the provider's,
+pinned by `NIXPACKS_PYTHON_VERSION`, `.python-version`, `runtime.txt`,
+`Pipfile` or `.tool-versions`, or its default `python3`. Several different
+Pythons listed is reported, not guessed.
 
 ## Keeping the provider's packages
 A `nixPkgs` list replaces the provider's unless it holds `\"...\"`. When the
@@ -81,10 +87,63 @@ nixPkgs = ['python311', 'python311Packages.pip']
                 .collect(),
             _ => Vec::new(),
         };
+        let env = python_env(cx);
+        // Which Python: the one the environment holds, else the best guess.
+        let (python, why) = match env.single() {
+            Some(i) if i.listed => (
+                nix_python_attr(&i.attr).unwrap_or_else(|| i.attr.clone()),
+                format!("{} is listed in nixPkgs", i.attr),
+            ),
+            Some(_) if env.pin.pinned => {
+                (env.pin.attr.clone(), format!("{} pins it", env.pin.source))
+            }
+            Some(_) => (
+                env.pin.attr.clone(),
+                "the provider's default Python is python3".to_string(),
+            ),
+            None => {
+                let listed: Vec<String> =
+                    dedup(items.iter().filter_map(|(_, v)| nix_python_attr(v)));
+                let from_sets: Vec<String> =
+                    dedup(items.iter().filter_map(|(_, v)| nix_packages_python(v)));
+                if listed.len() > 1 {
+                    return self.several(cx, pkgs, &items, usage.is_some(), listed.join(", "));
+                } else if let Some(p) = listed.first() {
+                    (p.clone(), format!("{p} is listed in nixPkgs"))
+                } else if from_sets.len() == 1 {
+                    (
+                        from_sets[0].clone(),
+                        format!("{}Packages is used in nixPkgs", from_sets[0]),
+                    )
+                } else if env.pin.pinned {
+                    (env.pin.attr.clone(), format!("{} pins it", env.pin.source))
+                } else if let Some(v) = usage.as_ref().and_then(|u| u.invoked.clone()) {
+                    (v.clone(), format!("the commands run {v}"))
+                } else {
+                    (
+                        "python3".to_string(),
+                        "the provider's default Python is python3".to_string(),
+                    )
+                }
+            }
+        };
+        let same = |other: &str| {
+            other == python
+                || env
+                    .archive
+                    .version_of(other)
+                    .is_some_and(|v| env.archive.version_of(&python) == Some(v))
+        };
+        // Entries to replace: a bare `pip` (not a Nix attribute) and the pip
+        // of another Python.
         let bare: Vec<usize> = items
             .iter()
             .enumerate()
-            .filter(|(_, (_, v))| *v == "pip" || *v == "pip3")
+            .filter(|(_, (_, v))| {
+                *v == "pip"
+                    || *v == "pip3"
+                    || (is_nix_pip(v) && !nix_packages_python(v).is_some_and(|p| same(&p)))
+            })
             .map(|(i, _)| i)
             .collect();
         if usage.is_none() && bare.is_empty() {
@@ -99,21 +158,13 @@ nixPkgs = ['python311', 'python311Packages.pip']
                 "the setup phase's nixPkgs is not a list; add the Nix pip by hand",
             )];
         }
-        let has_pip = items.iter().any(|(_, v)| is_nix_pip(v));
+        let has_pip = items
+            .iter()
+            .any(|(_, v)| is_nix_pip(v) && nix_packages_python(v).is_some_and(|p| same(&p)));
         let array = pkgs.filter(|p| p.as_array().is_some());
         let mut findings = Vec::new();
-        // A list without "..." replaces the provider's, Python included.
-        if let Some(array) = array
-            && !items.iter().any(|(_, v)| *v == "..." || *v == "@auto")
-            && !items.iter().any(|(_, v)| nix_python_attr(v).is_some())
-        {
-            findings.push(Finding::warning(
-                code,
-                array.span.start,
-                "nixPkgs replaces the provider's packages (it has no \"...\") and lists no Python: add one (e.g. python311) or \"...\"",
-            ));
-        }
-        // Already provided: only a bare `pip` may be left to drop.
+        let bare_names: Vec<&str> = bare.iter().map(|&i| items[i].1).collect();
+        // Already provided: only wrong entries may be left to drop.
         if has_pip {
             let Some(array) = array else {
                 return findings;
@@ -124,7 +175,11 @@ nixPkgs = ['python311', 'python311Packages.pip']
             let edits = cx.syntax().remove_array_items(cx.text, array, &bare);
             findings.push(Finding {
                 code,
-                message: "removed the bare `pip` entry from nixPkgs: it is not a Nix package (the Nix pip is already listed)".into(),
+                message: format!(
+                    "removed `{}` from nixPkgs: {} (the pip of {python} is already listed)",
+                    bare_names.join("`, `"),
+                    not_this_pip(&bare_names)
+                ),
                 offset: array.span.start,
                 fixed: true,
                 edits,
@@ -133,41 +188,8 @@ nixPkgs = ['python311', 'python311Packages.pip']
             });
             return findings;
         }
-        // Which Python?
-        let listed: Vec<String> = dedup(items.iter().filter_map(|(_, v)| nix_python_attr(v)));
-        let from_sets: Vec<String> =
-            dedup(items.iter().filter_map(|(_, v)| nix_packages_python(v)));
-        let (python, why) = if listed.len() > 1 {
-            return vec![Finding::warning(
-                code,
-                pkgs.map_or(0, |p| p.span.start),
-                format!(
-                    "nixPkgs lists several Pythons ({}); add the pip of the one that runs by hand",
-                    listed.join(", ")
-                ),
-            )];
-        } else if let Some(p) = listed.first() {
-            (p.clone(), format!("{p} is listed in nixPkgs"))
-        } else if from_sets.len() == 1 {
-            (
-                from_sets[0].clone(),
-                format!("{}Packages is used in nixPkgs", from_sets[0]),
-            )
-        } else if let pin = cx.provider_python()
-            && pin.pinned
-        {
-            (pin.attr, format!("{} pins it", pin.source))
-        } else if let Some(v) = usage.as_ref().and_then(|u| u.invoked.clone()) {
-            (v.clone(), format!("the commands run {v}"))
-        } else {
-            (
-                "python3".to_string(),
-                "the provider's default Python is python3".to_string(),
-            )
-        };
         let pip = pip_for(&python);
         let syntax = cx.syntax();
-        let bare_names: Vec<&str> = bare.iter().map(|&i| items[i].1).collect();
         let reason = usage.map_or_else(|| "nothing else provides pip".to_string(), |u| u.reason);
         let (edits, offset, before) = match array {
             Some(array) => {
@@ -188,40 +210,25 @@ nixPkgs = ['python311', 'python311Packages.pip']
             }
             None => {
                 let value = syntax.string_array(&["...", &pip]);
-                let mut path: Vec<&str> = plan_path(cx.kind).to_vec();
-                path.extend(["phases", "setup", "nixPkgs"]);
-                // The deepest map that exists along the path.
-                let mut node = root;
-                let mut depth = 0;
-                while depth + 1 < path.len() {
-                    match node.as_map().and_then(|m| m.get(path[depth])) {
-                        Some(child) if child.as_map().is_some() => {
-                            node = child;
-                            depth += 1;
-                        }
-                        Some(_) => {
-                            return vec![Finding::warning(
-                                code,
-                                0,
-                                format!(
-                                    "`{}` is not a table; add {pip} by hand",
-                                    path[..=depth].join(".")
-                                ),
-                            )];
-                        }
-                        None => break,
+                match super::insert_in_plan(cx, &["phases", "setup", "nixPkgs"], &value) {
+                    Ok((edits, offset)) => (edits, offset, None),
+                    Err(why) => {
+                        return vec![Finding::warning(
+                            code,
+                            0,
+                            format!("{why}; add {pip} by hand"),
+                        )];
                     }
                 }
-                let edits = syntax.insert_path(cx.text, root, node, &path[depth..], &value);
-                (edits, node.span.start, None)
             }
         };
         let bare_note = if bare.is_empty() {
             String::new()
         } else {
             format!(
-                " (replacing `{}`, which is not a Nix package)",
-                bare_names.join("`, `")
+                " (replacing `{}`: {})",
+                bare_names.join("`, `"),
+                not_this_pip(&bare_names)
             )
         };
         findings.push(Finding {
@@ -236,6 +243,67 @@ nixPkgs = ['python311', 'python311Packages.pip']
             after: Some(pip),
         });
         findings
+    }
+}
+
+impl MissingNixPip {
+    /// Several Pythons listed: a bare `pip` still goes when a Nix pip is
+    /// there; otherwise which pip to add is the user's call.
+    fn several(
+        &self,
+        cx: &Context,
+        pkgs: Option<&Node>,
+        items: &[(&Node, &str)],
+        used: bool,
+        listed: String,
+    ) -> Vec<Finding> {
+        let code = self.code();
+        let bare: Vec<usize> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, v))| *v == "pip" || *v == "pip3")
+            .map(|(i, _)| i)
+            .collect();
+        let array = pkgs.filter(|p| p.as_array().is_some());
+        if let Some(array) = array
+            && items.iter().any(|(_, v)| is_nix_pip(v))
+            && !bare.is_empty()
+        {
+            let names: Vec<&str> = bare.iter().map(|&i| items[i].1).collect();
+            return vec![Finding {
+                code,
+                message: format!(
+                    "removed `{}` from nixPkgs: it is not a Nix package (a Nix pip is already listed)",
+                    names.join("`, `")
+                ),
+                offset: array.span.start,
+                fixed: true,
+                edits: cx.syntax().remove_array_items(cx.text, array, &bare),
+                before: Some(cx.text[array.span.clone()].to_string()),
+                after: None,
+            }];
+        }
+        if !used && bare.is_empty() {
+            return Vec::new();
+        }
+        vec![Finding::warning(
+            code,
+            pkgs.map_or(0, |p| p.span.start),
+            format!(
+                "nixPkgs lists several Pythons ({listed}); add the pip of the one that runs by hand"
+            ),
+        )]
+    }
+}
+
+/// Why entries replaced by the right pip were wrong.
+fn not_this_pip(names: &[&str]) -> &'static str {
+    let bare = names.iter().any(|n| *n == "pip" || *n == "pip3");
+    let other = names.iter().any(|n| *n != "pip" && *n != "pip3");
+    match (bare, other) {
+        (true, false) => "it is not a Nix package",
+        (false, _) => "it is the pip of another Python",
+        (true, true) => "not a Nix package, or the pip of another Python",
     }
 }
 
@@ -334,7 +402,7 @@ mod tests {
         let t = "[phases.setup]\naptPkgs = [\"x\"]\n[phases.install]\ncmds = [\"python3.12 -m pip install .\"]\n";
         assert_eq!(
             fix("NF003", t),
-            "[phases.setup]\naptPkgs = [\"x\"]\nnixPkgs = [\"...\", \"python312Packages.pip\"]\n[phases.install]\ncmds = [\"python3.12 -m pip install .\"]\n"
+            "[phases.setup]\naptPkgs = [\"x\"]\nnixPkgs = [\"...\", \"python3Packages.pip\"]\n[phases.install]\ncmds = [\"python3.12 -m pip install .\"]\n"
         );
     }
 

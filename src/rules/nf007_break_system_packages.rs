@@ -29,12 +29,13 @@ impl Rule for BreakSystemPackages {
 set in `[variables]` or in a command.
 
 ## Why
-The flag does not make the error's cause go away: it tells pip to modify the
-interpreter's own environment anyway. On Nix that environment is in the
-read-only `/nix/store`, so the install fails later or lands somewhere the app
-does not look. The safer fixes: pip from Nix (`python311Packages.pip`, NF003)
-with the requirements installed for the user, or a virtualenv like the Python
-provider's own install (NF006, `--select NF006`).
+The flag does not make the error's cause go away: it tells pip to write
+into the Nix Python's own site-packages in the `/nix/store` anyway. As root
+during the build that can succeed, but console scripts (`gunicorn`,
+`uvicorn`) land in the store, off PATH, and the start command is not found;
+the install depends on a store path nothing else manages. The fix that
+builds is a virtualenv, like the Python provider's own install: drop the
+flag and let NF006 move the install into `/opt/venv`.
 
 ## Example
 ```toml

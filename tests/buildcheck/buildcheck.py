@@ -1264,8 +1264,15 @@ def build_one(app, ctx, keep=False, verbose=False):
 
 
 def last_lines(out, n=6):
+    """The line that says what went wrong (pip's `error: ...`, bash's
+    `command not found`), then the last lines of the output."""
     lines = [l for l in out.strip().splitlines() if l.strip()]
-    return "\n".join(lines[-n:])
+    key = next((l for l in lines if re.match(r"\s*(error: |ERROR: )", l)
+                or "No module named" in l or "command not found" in l), None)
+    tail = lines[-n:]
+    if key and key not in tail:
+        tail = [key, "..."] + tail
+    return "\n".join(tail)
 
 
 def describe(r):
@@ -1307,17 +1314,39 @@ def main(argv=None):
     ctx["store"] = Store(ctx["pythons"])
     ctx["hidden"] = hidden_programs(["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"])
     failed = False
+    # Identical app directories build identically: each is built once.
+    keys = [tree_key(Path(app)) for app in a.apps]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-        futs = [pool.submit(build_one, app, ctx, a.keep, a.verbose) for app in a.apps]
-        for fut in futs:
+        futs = {}
+        for app, key in zip(a.apps, keys):
+            if key not in futs:
+                futs[key] = pool.submit(build_one, app, ctx, a.keep, a.verbose)
+        for app, key in zip(a.apps, keys):
             try:
-                r = fut.result()
+                r = dict(futs[key].result())
             except Exception as e:  # a harness bug: say so, do not hide it
                 print(f"buildcheck: internal error: {e}", file=sys.stderr)
                 return 2
+            r["app"] = str(Path(app).resolve())
             failed |= not r["builds"] and not r.get("skipped")
             print(json.dumps(r) if a.json else describe(r), flush=True)
     return 1 if failed else 0
+
+
+def tree_key(app):
+    """A hash of every file under `app` (names and bytes)."""
+    h = hashlib.sha256()
+    for root, dirs, files in os.walk(app):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for f in sorted(files):
+            p = Path(root) / f
+            h.update(str(p.relative_to(app)).encode() + b"\0")
+            try:
+                h.update(p.read_bytes() if not p.is_symlink() else b"link:" + os.readlink(p).encode())
+            except OSError:
+                h.update(b"unreadable")
+            h.update(b"\0")
+    return h.hexdigest()
 
 
 if __name__ == "__main__":
