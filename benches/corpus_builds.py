@@ -51,6 +51,11 @@ def lay_out(dir_, kind, config_bytes):
     for m in re.finditer(r"\b(" + "|".join(sorted(SERVERS)) + r")\b", text):
         if m.group(1) not in reqs:
             reqs.append(m.group(1))
+    # Modules the commands run (`python -m spacy download ...`) are the app's.
+    for m in re.finditer(r"\bpython[0-9.]*\s+-m\s+([A-Za-z_][A-Za-z0-9_]*)", text):
+        mod = m.group(1)
+        if mod not in ("pip", "venv", "ensurepip", "virtualenv", "site") and mod not in reqs:
+            reqs.append(mod)
     body = "".join(r + "\n" for r in reqs)
 
     def put(rel, content):
@@ -72,8 +77,14 @@ def lay_out(dir_, kind, config_bytes):
         if d and not d.startswith(("/", "$", "~", "..")) and d != ".":
             put(f"{d}/requirements.txt", body)
             put(f"{d}/main.py", "import flask\n")
+    dirs = [""] + [m.group(1).strip().rstrip("/") + "/" for m in re.finditer(r"\bcd\s+([A-Za-z0-9_./-]+)", text)
+                   if not m.group(1).startswith(("/", "$", "~", ".."))]
     for m in re.finditer(r"\bpython[0-9.]*\s+([A-Za-z0-9_./-]+\.py)\b", text):
-        put(m.group(1), "import flask\n")
+        for d in dirs:
+            put(d + m.group(1), "import flask\n")
+    # A project pip installs as a package (`pip install -e .`).
+    if re.search(r"pip[0-9.]*\s+install\b[^\n\"]*?\s(-e\s+)?'?\.(\[[^\]]*\])?'?(\s|$|\"|&|;)", text):
+        put("setup.py", "from setuptools import setup\nsetup(name='app', version='1.0', py_modules=['main'])\n")
 
 
 def run_json(cmd):

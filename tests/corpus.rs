@@ -409,6 +409,10 @@ fn check_diff(before: &str, after: &str) -> Vec<String> {
                     // NF010: the Python pinned, or added to nixPkgs.
                     || l.contains("NIXPACKS_PYTHON_VERSION")
                     || l.contains("[variables]")
+                    || l.split(['"', '\'']).any(|w| {
+                        w.strip_prefix("python").is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
+                            && !removed.iter().any(|r| r.contains(&format!("\"{w}\"")) || r.contains(&format!("'{w}'")))
+                    })
             })
             || renamed;
         if !justified {

@@ -829,7 +829,37 @@ impl Config {
         }
     }
     fn provider_venv(&self, phase: Option<&str>) -> bool {
-        !self.replaces_install() && !matches!(phase, Some("setup" | "install"))
+        (!self.replaces_install() || self.install_creates_opt_venv())
+            && !matches!(phase, Some("setup" | "install"))
+    }
+    /// An install item runs `python -m venv --copies /opt/venv` (the
+    /// provider's PATH has its bin, so the later phases run in it).
+    fn install_creates_opt_venv(&self) -> bool {
+        let Some(c) = self.phase("install").and_then(|p| p.cmds.as_ref()) else {
+            return false;
+        };
+        let chains: Vec<&Chain> = if CMD_KEYS[c.key] == "cmd" {
+            vec![&c.single.chain]
+        } else {
+            c.items
+                .iter()
+                .filter_map(|i| match &i.value {
+                    Elem::Cmd(l) => Some(&l.chain),
+                    Elem::Ellipsis => None,
+                })
+                .collect()
+        };
+        // What the fix leaves of it (a creation in the `||` fallback of a
+        // removed ensurepip goes with it).
+        chains.iter().any(|ch| {
+            expected(ch, false).is_some_and(|t| {
+                shape(&t).is_ok_and(|s| {
+                    s.iter()
+                        .flatten()
+                        .any(|(_, w)| w.join(" ") == "python -m venv --copies /opt/venv")
+                })
+            })
+        })
     }
     fn renamed_keys(&self) -> Vec<&'static str> {
         let mut v = Vec::new();
@@ -1018,9 +1048,31 @@ fn value_sites(v: &Value) -> Vec<(String, String, bool)> {
     let install_cmds = phases
         .and_then(|p| p.get("install"))
         .and_then(|i| i.get("cmds").or_else(|| i.get("commands")));
+    // An install that creates /opt/venv (the provider's PATH has its bin)
+    // counts as the provider's for the later phases.
+    let creates_opt_venv = |a: &[Value]| {
+        a.iter().filter_map(Value::as_str).any(|s| {
+            shell::parse(s).is_ok_and(|sc| {
+                sc.lists
+                    .iter()
+                    .flat_map(|l| &l.pipelines)
+                    .flat_map(|p| &p.commands)
+                    .any(|c| {
+                        let w = c.arguments();
+                        w.len() >= 4
+                            && w[0].starts_with("python")
+                            && w[1] == "-m"
+                            && w[2] == "venv"
+                            && w.last() == Some(&"/opt/venv")
+                    })
+            })
+        })
+    };
     let replaces = match install_cmds {
         None => false,
-        Some(Value::Array(a)) => !a.iter().any(|x| x == "..." || x == "@auto"),
+        Some(Value::Array(a)) => {
+            !a.iter().any(|x| x == "..." || x == "@auto") && !creates_opt_venv(a)
+        }
         Some(_) => true,
     };
     // Commands after "..." in the install phase run after the provider's
@@ -2387,7 +2439,14 @@ fn regression_last_item_on_its_own_line_with_the_comma_after_it() {
             serde_json::json!(["python311Packages.pip"]),
         ),
     ] {
-        let out = fix_default(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        // (Without NF010, which would add the list's missing Python.)
+        let out = fix_text(
+            input,
+            Kind::NixpacksToml,
+            &Environment::default(),
+            &model_options(),
+        )
+        .unwrap_or_else(|e| panic!("{input:?}: {e}"));
         let v = value_tree(&out.output, Kind::NixpacksToml).unwrap();
         assert_eq!(v[path[0]][path[1]][path[2]], want, "{}", out.output);
     }

@@ -91,7 +91,7 @@ nixPkgs = ['python311', 'python311Packages.pip']
         // Which Python: the one the environment holds, else the best guess.
         let (python, why) = match env.single() {
             Some(i) if i.listed => (
-                nix_python_attr(&i.attr).unwrap_or_else(|| i.attr.clone()),
+                super::python_env::listed_python(&i.attr).unwrap_or_else(|| i.attr.clone()),
                 format!("{} is listed in nixPkgs", i.attr),
             ),
             Some(_) if env.pin.pinned => {

@@ -53,9 +53,10 @@ The Nix Python is externally managed (PEP 668) and has no pip of its own:
 - inside a virtualenv pip works, upgrades included: this is what the
   provider does itself (`python -m venv --copies /opt/venv && .
   /opt/venv/bin/activate && pip install -r requirements.txt`).
-`pip install --break-system-packages` (see NF007) and installs with
-`--target`, `--prefix` or `--root` are left alone: they do not write into
-the Nix Python's own site-packages through pip's check.
+Installs with `--target`, `--prefix` or `--root` are left alone: they do
+not write into the Nix Python. One with `--break-system-packages` (NF007)
+is moved too: it writes into the store, where console scripts such as
+`gunicorn` land off PATH; in the virtualenv the flag does nothing.
 
 ## Example
 Before:
@@ -471,10 +472,10 @@ fn scan(cx: &Context, code: &'static str) -> Scan {
             }
             let module = python_program(prog).is_some();
             let install = pip_install(&args, inv.rest);
-            let needs = module
-                || install
-                    .as_ref()
-                    .is_some_and(|i| !i.elsewhere && !i.break_system_packages);
+            // `--break-system-packages` writes into the store, where the
+            // console scripts land off PATH: the venv is where it builds (the
+            // flag does nothing there).
+            let needs = module || install.as_ref().is_some_and(|i| !i.elsewhere);
             if !needs {
                 continue;
             }
@@ -719,7 +720,6 @@ mod tests {
             "[phases.install]\ncmds = ['python -m venv /opt/venv', '. /opt/venv/bin/activate && pip install -r r.txt']\n",
             "[phases.install]\ncmds = ['...', 'pip install gunicorn']\n",
             "[phases.build]\ncmds = ['pip install x']\n",
-            "[phases.install]\ncmds = ['pip install --break-system-packages -r r.txt']\n",
             "[phases.install]\ncmds = ['pip install --target /app/deps -r r.txt']\n",
         ] {
             let only = Options {

@@ -7,7 +7,7 @@ use crate::python::{pip_install, pip_invocation};
 
 pub struct BreakSystemPackages;
 
-const MESSAGE: &str = "silences externally-managed-environment by letting pip write into the Nix Python's own environment, which lives in the read-only /nix/store; provide pip from Nix (NF003) or install into a virtualenv (NF006) instead";
+const MESSAGE: &str = "silences externally-managed-environment by letting pip write into the Nix Python's own environment in the /nix/store, where console scripts (gunicorn, uvicorn) land off PATH; install into a virtualenv instead (NF006 does, when it can) and drop the flag";
 
 impl Rule for BreakSystemPackages {
     fn code(&self) -> &'static str {

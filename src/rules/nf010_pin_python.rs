@@ -234,7 +234,10 @@ impl PinPython {
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
         let code = self.code();
-        if !runs_python(cx) {
+        // The Python provider's own install and start run Python too.
+        let plan = cx.plan().and_then(Node::as_map);
+        let provider_runs = env.provider && !plan.is_some_and(crate::config::replaces_install);
+        if !runs_python(cx) && !provider_runs {
             return Vec::new();
         }
         let attr = match invoked.first() {

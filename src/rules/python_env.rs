@@ -68,6 +68,15 @@ impl Archive {
     }
 }
 
+/// The Python attribute a `nixPkgs` entry installs: `python311Full` ->
+/// `python311`; `python` and `python2` are nixpkgs' aliases of python27.
+pub fn listed_python(entry: &str) -> Option<String> {
+    match entry {
+        "python" | "python2" => Some("python27".to_string()),
+        _ => nix_python_attr(entry),
+    }
+}
+
 /// `3.11` for `python311` / `python311Full`, without looking at an archive.
 pub fn attr_version(attr: &str) -> Option<String> {
     let d = nix_python_attr(attr)?;
@@ -177,9 +186,9 @@ pub fn python_env<'a>(cx: &Context<'a>) -> PythonEnv<'a> {
     let mut installed: Vec<Installed> = items
         .iter()
         .filter_map(|(n, v)| {
-            nix_python_attr(v).map(|_| Installed {
+            listed_python(v).map(|a| Installed {
                 attr: v.to_string(),
-                version: archive.version_of(&nix_python_attr(v).unwrap_or_default()),
+                version: archive.version_of(&a),
                 listed: true,
                 offset: n.span.start,
             })

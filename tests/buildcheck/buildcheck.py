@@ -467,8 +467,7 @@ def resolve_packages(store, archive, names, notes):
             else:
                 notes.add(f"{name} is not modelled (assumed to exist, provides nothing)")
             continue
-        progs = next((v for k, v in STUBS.items() if base == k or base.startswith(k + "_") or
-                      re.fullmatch(re.escape(k) + r"[-_]?\d*(\.\w+)?", base)), None)
+        progs = next((v for k, v in STUBS.items() if re.match(re.escape(k) + r"($|[-_\d])", base)), None)
         if progs:
             sname = f"s-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}"
             store.ensure(sname, lambda out, n=name, p=progs: build_stub(n, p, out))
@@ -658,6 +657,7 @@ def make_wheel(out_dir, dist, version, module, scripts):
     info = f"{dist_n}-{version}.dist-info"
     files = {
         f"{module}/__init__.py": f"__version__ = {version!r}\n\ndef main():\n    print({dist!r} + ' (buildcheck stand-in)')\n",
+        f"{module}/__main__.py": f"from {module} import main\nmain()\n",
         f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n",
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: buildcheck\nRoot-Is-Purelib: true\nTag: py2-none-any\nTag: py3-none-any\n",
         f"{info}/top_level.txt": module + "\n",
@@ -696,6 +696,36 @@ def candidate_versions(specs):
     return vs
 
 
+def debian_wheel_package(out_dir):
+    """The real `wheel` package (setuptools needs it to build a project), as
+    a wheel made from Debian's installed copy when the machine has one."""
+    src = Path("/usr/lib/python3/dist-packages/wheel")
+    infos = sorted(Path("/usr/lib/python3/dist-packages").glob("wheel-*.egg-info"))
+    if not src.is_dir() or not infos:
+        return False
+    version = infos[-1].name[len("wheel-"):-len(".egg-info")]
+    info = f"wheel-{version}.dist-info"
+    files = {}
+    for p in sorted(src.rglob("*.py")):
+        files[f"wheel/{p.relative_to(src)}"] = p.read_bytes()
+    files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: wheel\nVersion: {version}\n".encode()
+    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: buildcheck\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    ep = infos[-1] / "entry_points.txt"
+    if ep.is_file():
+        files[f"{info}/entry_points.txt"] = ep.read_bytes()
+    import base64
+    record = []
+    for name, content in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(content)}")
+    record.append(f"{info}/RECORD,,")
+    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    with zipfile.ZipFile(out_dir / f"wheel-{version}-py3-none-any.whl", "w") as z:
+        for name, content in files.items():
+            z.writestr(name, content)
+    return True
+
+
 def build_wheelhouse(out_dir, requirements, pythons, store):
     """Wheels for every requirement (several versions when specifiers ask),
     the real pip and setuptools, and a stand-in `wheel`."""
@@ -711,9 +741,11 @@ def build_wheelhouse(out_dir, requirements, pythons, store):
     by_name = {}
     for name, specs in requirements:
         by_name.setdefault(normalize(name), []).extend(specs)
-    by_name.setdefault("wheel", [])
+    real_wheel = debian_wheel_package(out_dir)
+    if not real_wheel:
+        by_name.setdefault("wheel", [])
     for n, specs in sorted(by_name.items()):
-        if n in ("pip", "setuptools"):
+        if n in ("pip", "setuptools") or (n == "wheel" and real_wheel):
             continue
         scripts = [n] + SCRIPTS.get(n, [])
         for v in sorted(candidate_versions(specs)):
