@@ -20,7 +20,7 @@ use super::{
 use crate::edit::Edit;
 
 /// How deeply objects and arrays may nest (serde_json's default limit too).
-pub const MAX_DEPTH: usize = 128;
+pub use super::MAX_DEPTH;
 
 const BOM: &str = "\u{feff}";
 
@@ -38,7 +38,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     if p.pos >= p.b.len() {
         return Err(p.err_at("empty file", p.pos));
     }
-    let root = p.value(&[], 0)?;
+    let root = p.value(0)?;
     p.skip_ws()?;
     if p.pos < p.b.len() {
         return Err(p.err_at(
@@ -91,12 +91,12 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn value(&mut self, path: &[String], depth: usize) -> Result<Node, ParseError> {
+    fn value(&mut self, depth: usize) -> Result<Node, ParseError> {
         let start = self.pos;
         let rest = &self.b[start..];
         match self.peek() {
-            Some(b'{') => self.object(path, depth + 1),
-            Some(b'[') => self.array(path, depth + 1),
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
             Some(b'"') => {
                 let (value, span) = self.string()?;
                 Ok(Node {
@@ -135,7 +135,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn object(&mut self, path: &[String], depth: usize) -> Result<Node, ParseError> {
+    fn object(&mut self, depth: usize) -> Result<Node, ParseError> {
         self.check_depth(depth)?;
         let start = self.pos;
         self.pos += 1; // `{`
@@ -196,9 +196,7 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
                 self.skip_ws()?;
-                let mut child_path = path.to_vec();
-                child_path.push(key.clone());
-                let value = self.value(&child_path, depth)?;
+                let value = self.value(depth)?;
                 entries.push(Entry {
                     key,
                     key_span,
@@ -213,13 +211,12 @@ impl Parser<'_> {
             span: start..self.pos,
             kind: NodeKind::Map(Map {
                 style: MapStyle::JsonObject,
-                path: path.to_vec(),
                 entries,
             }),
         })
     }
 
-    fn array(&mut self, path: &[String], depth: usize) -> Result<Node, ParseError> {
+    fn array(&mut self, depth: usize) -> Result<Node, ParseError> {
         self.check_depth(depth)?;
         let start = self.pos;
         self.pos += 1; // `[`
@@ -229,7 +226,7 @@ impl Parser<'_> {
             self.pos += 1;
         } else {
             loop {
-                items.push(self.value(path, depth)?);
+                items.push(self.value(depth)?);
                 if self.after_item(b']', "an array item")? {
                     break;
                 }
@@ -764,7 +761,7 @@ mod tests {
         assert_eq!(r.span, 3..t.len());
         let m = r.as_map().unwrap();
         assert_eq!(m.style, MapStyle::JsonObject);
-        assert!(m.path.is_empty());
+        assert_eq!(crate::document::path_to(&r, &r), Some(vec![]));
         assert_eq!(
             m.entries.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
             ["build", "n", "b"]
@@ -772,8 +769,8 @@ mod tests {
         assert_eq!(&t[m.entries[0].key_span.clone()], "\"build\"");
         let setup = find(&r, &["build", "nixpacksPlan", "phases", "setup"]);
         assert_eq!(
-            setup.as_map().unwrap().path,
-            ["build", "nixpacksPlan", "phases", "setup"]
+            crate::document::path_to(&r, setup),
+            Some(vec!["build", "nixpacksPlan", "phases", "setup"])
         );
         assert_eq!(
             &t[setup.span.clone()],
@@ -791,7 +788,8 @@ mod tests {
         let b = &find(&r, &["b"]).as_array().unwrap().items;
         assert_eq!(&t[b[0].span.clone()], "true");
         // Array items inherit the array's path.
-        assert_eq!(b[1].as_map().unwrap().path, ["b"]);
+        assert_eq!(crate::document::path_to(&r, &b[1]), Some(vec!["b"]));
+        assert_eq!(crate::document::path_to(&r, &root(t)), None);
         assert_eq!(&t[find(&b[1], &["x"]).span.clone()], "null");
     }
 

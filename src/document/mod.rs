@@ -13,9 +13,18 @@ pub mod strings;
 pub mod toml;
 pub mod tree;
 
-pub use tree::{Array, Entry, Format, Map, MapStyle, Node, NodeKind, Str, StrStyle, line_col};
+pub use tree::{
+    Array, Entry, Format, Map, MapStyle, Node, NodeKind, Str, StrStyle, line_col, path_to,
+};
 
 use crate::edit::Edit;
+
+/// How deeply maps and arrays may nest, the document root counting as one
+/// (serde_json's limit for JSON, and Nixpacks reads JSON with serde_json).
+/// Real configs nest five or six levels; a file past this is refused before
+/// anything recurses over it (TOML nests a table per part of a dotted key,
+/// so a small file can nest thousands of levels).
+pub const MAX_DEPTH: usize = 128;
 
 /// A parse or encoding failure, with the position when there is one.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]

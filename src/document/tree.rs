@@ -49,11 +49,12 @@ pub enum MapStyle {
     JsonObject,
 }
 
+/// A map's key path from the root is not stored (a copy per node grows with
+/// the square of the nesting depth): [`path_to`] works it out when an edit
+/// needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Map {
     pub style: MapStyle,
-    /// Key path from the document root (unquoted key names).
-    pub path: Vec<String>,
     pub entries: Vec<Entry>,
 }
 
@@ -137,6 +138,31 @@ impl Map {
     pub fn get_map(&self, key: &str) -> Option<&Map> {
         self.get(key).and_then(Node::as_map)
     }
+}
+
+/// The key path from `root` to `target` (a node of the same tree, compared
+/// by address): the keys of the maps on the way, unquoted; an array item
+/// has its array's path. `None` when `target` is not in the tree.
+pub fn path_to<'a>(root: &'a Node, target: &Node) -> Option<Vec<&'a str>> {
+    fn walk<'a>(n: &'a Node, target: &Node, path: &mut Vec<&'a str>) -> bool {
+        if std::ptr::eq(n, target) {
+            return true;
+        }
+        match &n.kind {
+            NodeKind::Map(m) => m.entries.iter().any(|e| {
+                path.push(&e.key);
+                let found = walk(&e.value, target, path);
+                if !found {
+                    path.pop();
+                }
+                found
+            }),
+            NodeKind::Array(a) => a.items.iter().any(|i| walk(i, target, path)),
+            _ => false,
+        }
+    }
+    let mut path = Vec::new();
+    walk(root, target, &mut path).then_some(path)
 }
 
 /// 1-based line and column of a byte offset.
