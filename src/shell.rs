@@ -180,7 +180,9 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
             return Err(Unsupported("a shell function".into()));
         }
         commands.push(SimpleCommand {
-            words: std::mem::take(words),
+            // Collected at its exact size (a taken vector keeps the room
+            // it grew to: four words' worth for a one-word command).
+            words: words.drain(..).collect(),
             range,
         });
         Ok(())
@@ -192,7 +194,7 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
     ) {
         let range = commands[0].range.start..commands[commands.len() - 1].range.end;
         pipelines.push(Pipeline {
-            commands: std::mem::take(commands),
+            commands: commands.drain(..).collect(),
             before,
             range,
         });
@@ -204,7 +206,7 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
         let start = pipelines[0].range.start;
         let end = comment_end.unwrap_or(pipelines[pipelines.len() - 1].range.end);
         lists.push(List {
-            pipelines: std::mem::take(pipelines),
+            pipelines: pipelines.drain(..).collect(),
             range: start..end,
             prev_end: 0,
             next_start: 0,
@@ -289,17 +291,13 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
         end_pipeline(&mut commands, &mut pipelines, before);
     }
     end_list(&mut pipelines, &mut lists, None);
+    lists.shrink_to_fit();
+    // The marks are in text order and disjoint: a binary search each.
     for l in &mut lists {
-        l.prev_end = marks
-            .iter()
-            .filter(|m| m.end <= l.range.start)
-            .map(|m| m.end)
-            .max()
-            .unwrap_or(0);
-        l.next_start = marks
-            .iter()
-            .find(|m| m.start >= l.range.end)
-            .map_or(s.len(), |m| m.start);
+        let before = marks.partition_point(|m| m.end <= l.range.start);
+        l.prev_end = before.checked_sub(1).map_or(0, |i| marks[i].end);
+        let after = marks.partition_point(|m| m.start < l.range.end);
+        l.next_start = marks.get(after).map_or(s.len(), |m| m.start);
     }
     Ok(Script { lists })
 }
@@ -316,8 +314,9 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
             if let Some(ws) = word_start.take() {
                 toks.push(Tok::Word(Word {
                     raw: ws..$end,
-                    text: std::mem::take(&mut text),
+                    text: text.as_str().into(),
                 }));
+                text.clear();
             }
         };
     }
@@ -677,7 +676,7 @@ pub fn rewrite(script: &Script, mut decide: impl FnMut(&SimpleCommand) -> Action
             // end, the one before it); comments on lines of their own stay.
             for &r in &removed_lists {
                 let l = &lists[r];
-                let later_kept = kept_idx.iter().any(|&k| k > r);
+                let later_kept = kept_idx.last().is_some_and(|&k| k > r);
                 if later_kept {
                     rw.deletions.push(l.range.start..l.next_start);
                 } else {

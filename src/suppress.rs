@@ -31,6 +31,9 @@ pub struct Suppressions {
     file: Option<Codes>,
     /// By 0-based line number.
     lines: HashMap<usize, Codes>,
+    /// Where each line of the scanned text starts (kept when `lines` is
+    /// not empty, to find a finding's line in `O(log n)`).
+    starts: Vec<usize>,
 }
 
 /// The directive in a comment, if any.
@@ -80,10 +83,16 @@ impl Suppressions {
                 s.lines.insert(i, codes);
             }
         }
+        if !s.lines.is_empty() {
+            s.starts = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+        }
         s
     }
 
     /// Whether `code` is suppressed for a finding at byte `offset` of `text`.
+    /// `text` is the text that was scanned.
     pub fn covers(&self, text: &str, code: &str, offset: usize) -> bool {
         if self.file.as_ref().is_some_and(|c| c.covers(code)) {
             return true;
@@ -91,10 +100,8 @@ impl Suppressions {
         if self.lines.is_empty() {
             return false;
         }
-        let line = text.as_bytes()[..offset.min(text.len())]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
         self.lines.get(&line).is_some_and(|c| c.covers(code))
     }
 }

@@ -14,7 +14,7 @@ pub mod toml;
 pub mod tree;
 
 pub use tree::{
-    Array, Entry, Format, Map, MapStyle, Node, NodeKind, Str, StrStyle, line_col, path_to,
+    Array, Entry, Format, Map, MapStyle, Node, NodeKind, Str, StrStyle, line_col, line_cols, path_to,
 };
 
 use crate::edit::Edit;
@@ -142,6 +142,19 @@ mod tests {
         assert_eq!(eol("a\r\nb\r\n"), "\r\n");
         assert_eq!(eol("a\nb\n"), "\n");
         assert_eq!(eol("a"), "\n");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_cols_agree_with_line_col(
+            text in "\u{feff}?[a\né\r😀]{0,30}",
+            picks in proptest::collection::vec(0usize..200, 0..12),
+        ) {
+            let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let offsets: Vec<usize> = picks.iter().map(|p| bounds[p % bounds.len()]).collect();
+            let want: Vec<(usize, usize)> = offsets.iter().map(|&o| line_col(&text, o)).collect();
+            proptest::prop_assert_eq!(line_cols(&text, &offsets), want);
+        }
     }
 
     #[test]

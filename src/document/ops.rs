@@ -121,9 +121,19 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
     let items = &arr.items;
     let n = items.len();
     let close = node.span.end - 1; // the `]`
-    let removed = |k: usize| idxs.contains(&k);
     if idxs.is_empty() {
         return Vec::new();
+    }
+    let mut is_removed = vec![false; n];
+    for &i in idxs {
+        is_removed[i] = true;
+    }
+    let removed = |k: usize| is_removed[k];
+    // The nearest kept item before each one (a lookup per removed item,
+    // not a scan: removing most of a long array stays linear).
+    let mut prev_kept = vec![None; n];
+    for k in 1..n {
+        prev_kept[k] = if removed(k - 1) { prev_kept[k - 1] } else { Some(k - 1) };
     }
     let mut edits = Vec::new();
     let last_comma = find_comma(text, items[n - 1].span.end, close, comment);
@@ -148,7 +158,7 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
         }
         if i + 1 < n {
             edits.push(Edit::delete(s..items[i + 1].span.start));
-        } else if let Some(p) = (0..i).rev().find(|&k| !removed(k)) {
+        } else if let Some(p) = prev_kept[i] {
             edits.push(Edit::delete(items[p].span.end..e));
         } else {
             edits.push(Edit::delete(s..e));

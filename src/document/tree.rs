@@ -182,3 +182,32 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let col = text[from..offset].chars().count() + 1;
     (line, col)
 }
+
+/// [`line_col`] of many offsets at once, in one pass over the text (one
+/// call per offset would cost the text's length each: quadratic for a file
+/// with a finding on every line). Results are in the order of `offsets`.
+pub fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let b = text.as_bytes();
+    let bom = text.starts_with('\u{feff}');
+    let mut out = vec![(1, 1); offsets.len()];
+    // At byte `pos`: on `line`, `chars` characters after the line's start.
+    let (mut pos, mut line, mut chars) = (0usize, 1usize, 0usize);
+    for i in order {
+        let target = offsets[i].min(text.len());
+        for &c in &b[pos..target] {
+            if c == b'\n' {
+                line += 1;
+                chars = 0;
+            } else if c & 0xC0 != 0x80 {
+                chars += 1;
+            }
+        }
+        pos = target;
+        // The BOM is not a column of the first line.
+        let skip = usize::from(line == 1 && bom && target >= 3);
+        out[i] = (line, chars - skip + 1);
+    }
+    out
+}

@@ -9,8 +9,9 @@ use crate::python::activates_venv;
 use crate::shell::{self, Action, SimpleCommand};
 use std::collections::BTreeMap;
 
-/// An array item to remove: its index, the message, its text, its offset.
-type Removal = (usize, String, String, usize);
+/// An array item to remove: its index, the message, its text, its offset,
+/// its location.
+type Removal = (usize, String, String, usize, String);
 
 /// What a rule decides for one simple command: the action and, when it is not
 /// `Keep`, a message naming what goes.
@@ -108,7 +109,7 @@ pub fn rewrite_commands(
                         .entry(array.span.start)
                         .or_insert_with(|| (array, Vec::new()))
                         .1
-                        .push((idx, message, value.clone(), at));
+                        .push((idx, message, value.clone(), at, site.location.clone()));
                 }
                 None => findings.push(Finding::warning(
                     code,
@@ -145,10 +146,10 @@ pub fn rewrite_commands(
     for (_, (array, items)) in removals {
         let idxs: Vec<usize> = items.iter().map(|i| i.0).collect();
         let mut edits = cx.syntax().remove_array_items(cx.text, array, &idxs);
-        for (idx, message, before, at) in items {
+        for (_, message, before, at, location) in items {
             findings.push(Finding {
                 code,
-                message: format!("{}: {message}", location_of(cx, array, idx)),
+                message: format!("{location}: {message}"),
                 offset: at,
                 fixed: true,
                 edits: std::mem::take(&mut edits),
@@ -228,13 +229,6 @@ pub fn for_each_command<'a>(
             }
         }
     }
-}
-
-fn location_of(cx: &Context, array: &Node, idx: usize) -> String {
-    cx.command_sites()
-        .iter()
-        .find(|s| matches!(s.array, Some((a, i)) if a.span == array.span && i == idx))
-        .map_or_else(|| "a command".to_string(), |s| s.location.clone())
 }
 
 /// Whether `node` is a string array.

@@ -125,12 +125,43 @@ pub struct Derived<'a> {
 /// reads commands, so hashed with FxHash rather than SipHash (the keys come
 /// from the file being fixed; nothing here is exposed to hash flooding
 /// beyond one file's own strings).
-pub type ScriptCache = std::cell::RefCell<
-    rustc_hash::FxHashMap<
-        String,
-        std::rc::Rc<Result<crate::shell::Script, crate::shell::Unsupported>>,
-    >,
->;
+///
+/// Each step of the engine starts with [`ScriptCache::next_step`], which
+/// drops what the step before did not look up: the versions of a string
+/// that fixes replaced are not kept for the rest of the file (a big
+/// command string would otherwise stay in memory once per fix made to it).
+#[derive(Default)]
+pub struct ScriptCache {
+    entries: std::cell::RefCell<rustc_hash::FxHashMap<String, (u32, Rc<ParsedScript>)>>,
+    step: std::cell::Cell<u32>,
+}
+
+/// A command string split by the shell layer, or why it could not be.
+pub type ParsedScript = Result<crate::shell::Script, crate::shell::Unsupported>;
+
+use std::rc::Rc;
+
+impl ScriptCache {
+    /// Start a step: forget the strings the last step did not ask for.
+    pub fn next_step(&self) {
+        let last = self.step.get();
+        self.entries.borrow_mut().retain(|_, (seen, _)| *seen == last);
+        self.step.set(last.wrapping_add(1));
+    }
+
+    fn get(&self, value: &str) -> Rc<ParsedScript> {
+        let step = self.step.get();
+        if let Some((seen, s)) = self.entries.borrow_mut().get_mut(value) {
+            *seen = step;
+            return s.clone();
+        }
+        let parsed = Rc::new(crate::shell::parse(value));
+        self.entries
+            .borrow_mut()
+            .insert(value.to_string(), (step, parsed.clone()));
+        parsed
+    }
+}
 
 impl<'a> Context<'a> {
     pub fn syntax(&self) -> &'static dyn Syntax {
@@ -140,18 +171,8 @@ impl<'a> Context<'a> {
         &self.doc.root
     }
     /// The shell structure of a command string.
-    pub fn shell(
-        &self,
-        value: &str,
-    ) -> std::rc::Rc<Result<crate::shell::Script, crate::shell::Unsupported>> {
-        if let Some(s) = self.scripts.borrow().get(value) {
-            return s.clone();
-        }
-        let parsed = std::rc::Rc::new(crate::shell::parse(value));
-        self.scripts
-            .borrow_mut()
-            .insert(value.to_string(), parsed.clone());
-        parsed
+    pub fn shell(&self, value: &str) -> Rc<ParsedScript> {
+        self.scripts.get(value)
     }
     /// Whether a suppression comment turns `code` off at `offset`.
     pub fn suppressed(&self, code: &str, offset: usize) -> bool {
