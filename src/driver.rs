@@ -12,6 +12,64 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// keeps memory bounded on a stray multi-gigabyte file.
 pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 
+/// Files bigger than this are fixed one budget's worth at a time (see
+/// [`MemoryBudget`]); real configs are a few KiB.
+pub const BIG_FILE: usize = 64 * 1024;
+
+/// How many bytes of big files may be being fixed at once, over all
+/// threads. Fixing a file takes memory in proportion to its size (the
+/// parsed TOML and the shell structure of its commands: up to about 170
+/// bytes per byte of input, see benches/scale.py), so 16 threads each on a
+/// file of several MiB could take tens of GiB; held to one
+/// [`MAX_FILE_SIZE`] of input at a time, a run stays within a bounded
+/// multiple of it however many threads it has.
+pub struct MemoryBudget {
+    used: Mutex<usize>,
+    freed: std::sync::Condvar,
+    limit: usize,
+}
+
+/// A share of a [`MemoryBudget`], given back when dropped.
+pub struct Share<'a> {
+    budget: &'a MemoryBudget,
+    bytes: usize,
+}
+
+impl MemoryBudget {
+    pub const fn new(limit: usize) -> MemoryBudget {
+        MemoryBudget {
+            used: Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+            limit,
+        }
+    }
+
+    /// Wait until `bytes` (at most the whole budget) fit, and take them.
+    pub fn take(&self, bytes: usize) -> Share<'_> {
+        let bytes = bytes.min(self.limit);
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used + bytes > self.limit {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += bytes;
+        Share {
+            budget: self,
+            bytes,
+        }
+    }
+}
+
+impl Drop for Share<'_> {
+    fn drop(&mut self) {
+        let mut used = self.budget.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used -= self.bytes;
+        self.budget.freed.notify_all();
+    }
+}
+
+/// The budget every run shares.
+static BIG_FILES: MemoryBudget = MemoryBudget::new(MAX_FILE_SIZE as usize);
+
 /// A file to process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -619,6 +677,7 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let env = Environment::from_dir(dir);
+    let _share = (bytes.len() > BIG_FILE).then(|| BIG_FILES.take(bytes.len()));
     let mut report = fix_bytes(path, &bytes, name_kind, &env, opts);
     if opts.write && report.status == Status::Fixed {
         let fixed = report.fixed.as_deref().unwrap_or_default();
@@ -703,6 +762,26 @@ mod tests {
         let mut got = Vec::new();
         run_ordered(&items, 4, |&i| i * 2, |r| got.push(r));
         assert_eq!(got, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_memory_budget_holds_back_what_does_not_fit() {
+        let budget = MemoryBudget::new(10);
+        let a = budget.take(6);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _b = budget.take(6);
+                tx.send(()).unwrap();
+            });
+            // The second share does not fit while the first is held.
+            assert!(rx.recv_timeout(std::time::Duration::from_millis(200)).is_err());
+            drop(a);
+            rx.recv_timeout(std::time::Duration::from_secs(10))
+                .expect("taken once the first share is given back");
+        });
+        // More than the whole budget is taken as the whole budget.
+        drop(budget.take(1000));
     }
 
     #[test]
