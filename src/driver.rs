@@ -469,7 +469,7 @@ pub fn follow_config_path(railway: &Candidate, target: &str) -> Option<Named> {
     if !real.starts_with(&real_root) {
         return Some(Named::Note(format!(
             "build.nixpacksConfigPath names `{target}`, outside {}; not followed",
-            root.display()
+            crate::output::shown_path(&root)
         )));
     }
     real.is_file().then_some({
@@ -634,8 +634,8 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
                     name_kind,
                     format!(
                         "symlink to {} outside {}; not followed",
-                        target.display(),
-                        root.display()
+                        crate::output::shown_path(&target),
+                        crate::output::shown_path(&root)
                     ),
                 );
             }
@@ -775,7 +775,10 @@ mod tests {
                 tx.send(()).unwrap();
             });
             // The second share does not fit while the first is held.
-            assert!(rx.recv_timeout(std::time::Duration::from_millis(200)).is_err());
+            assert!(
+                rx.recv_timeout(std::time::Duration::from_millis(200))
+                    .is_err()
+            );
             drop(a);
             rx.recv_timeout(std::time::Duration::from_secs(10))
                 .expect("taken once the first share is given back");

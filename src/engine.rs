@@ -268,7 +268,11 @@ fn format_name(f: Format) -> &'static str {
 
 /// Place findings in the original text: each was made on the text after
 /// the first `n` steps of `history`, and is mapped back through them.
-fn place(findings: Vec<(Finding, usize)>, original: &str, history: &[edit::MapBack]) -> Vec<Reported> {
+fn place(
+    findings: Vec<(Finding, usize)>,
+    original: &str,
+    history: &[edit::MapBack],
+) -> Vec<Reported> {
     let offsets: Vec<usize> = findings
         .iter()
         .map(|(f, n)| {

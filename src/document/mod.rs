@@ -14,7 +14,8 @@ pub mod toml;
 pub mod tree;
 
 pub use tree::{
-    Array, Entry, Format, Map, MapStyle, Node, NodeKind, Str, StrStyle, line_col, line_cols, path_to,
+    Array, Entry, Format, Map, MapStyle, Node, NodeKind, Str, StrStyle, line_col, line_cols,
+    path_to,
 };
 
 use crate::edit::Edit;

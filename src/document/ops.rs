@@ -133,7 +133,11 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
     // not a scan: removing most of a long array stays linear).
     let mut prev_kept = vec![None; n];
     for k in 1..n {
-        prev_kept[k] = if removed(k - 1) { prev_kept[k - 1] } else { Some(k - 1) };
+        prev_kept[k] = if removed(k - 1) {
+            prev_kept[k - 1]
+        } else {
+            Some(k - 1)
+        };
     }
     let mut edits = Vec::new();
     let last_comma = find_comma(text, items[n - 1].span.end, close, comment);

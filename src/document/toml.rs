@@ -406,13 +406,11 @@ impl Syntax for TomlSyntax {
                 let at = match (&map.style, body_end(map)) {
                     (_, Some(end)) => next_line(text, end),
                     (MapStyle::TomlHeader { header }, None) => next_line(text, header.end),
-                    _ => {
-                        headers(root)
-                            .iter()
-                            .map(|(_, s)| line_start(text, *s))
-                            .min()
-                            .unwrap_or(text.len())
-                    }
+                    _ => headers(root)
+                        .iter()
+                        .map(|(_, s)| line_start(text, *s))
+                        .min()
+                        .unwrap_or(text.len()),
                 };
                 vec![insert_line(text, at, &line, nl)]
             }
@@ -559,7 +557,11 @@ mod tests {
             .join()
             .expect("no stack overflow");
         let e = err.expect_err("refused");
-        assert!(e.message.contains("nest deeper than 128 levels"), "{}", e.message);
+        assert!(
+            e.message.contains("nest deeper than 128 levels"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.position.map(|p| p.0), Some(1));
         // The limit is exact: 128 levels are read, 129 are not.
         assert_eq!(1 + [60, 60, 7].iter().sum::<usize>(), 128);
@@ -567,7 +569,11 @@ mod tests {
         assert!(parse(&nested(&[60, 60, 8])).is_err());
         // Arrays count as levels too, and headers' dotted keys.
         let arrays = format!("x = {}1{}\n", "[".repeat(70), "]".repeat(70));
-        let header = format!("[{}]\nk = {}\n", vec!["a"; 70].join("."), arrays.trim_end().trim_start_matches("x = "));
+        let header = format!(
+            "[{}]\nk = {}\n",
+            vec!["a"; 70].join("."),
+            arrays.trim_end().trim_start_matches("x = ")
+        );
         assert!(parse(&arrays).is_ok());
         assert!(parse(&header).unwrap_err().message.contains("nest deeper"));
     }

@@ -145,7 +145,9 @@ impl ScriptCache {
     /// Start a step: forget the strings the last step did not ask for.
     pub fn next_step(&self) {
         let last = self.step.get();
-        self.entries.borrow_mut().retain(|_, (seen, _)| *seen == last);
+        self.entries
+            .borrow_mut()
+            .retain(|_, (seen, _)| *seen == last);
         self.step.set(last.wrapping_add(1));
     }
 
