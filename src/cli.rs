@@ -357,6 +357,11 @@ fn fix(mut args: FixArgs) -> u8 {
         }
         return fix_stdin(&args, rules);
     }
+    if args.write
+        && let Err(e) = crate::write::clean_up_on_signals()
+    {
+        eprintln!("nixfix: warning: no clean-up on SIGINT/SIGTERM ({e})");
+    }
     let walk = WalkOptions {
         no_ignore: args.no_ignore,
         hidden: args.hidden,

@@ -603,6 +603,15 @@ fn read_capped(file: &std::fs::File) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// Open a file for reading without blocking on a FIFO or a device.
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut o, libc::O_NONBLOCK);
+    o.open(path)
+}
+
 /// Read, fix and (with `write`) write one file.
 pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     let path = &c.path;
@@ -642,17 +651,31 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
             _ => {}
         }
     }
-    // A named FIFO or device would block or never end: regular files only.
-    if c.explicit
+    // A FIFO or a device would block or never end: regular files only,
+    // checked before opening (through a link too) and opened non-blocking,
+    // so a file swapped for a FIFO in between cannot hang the run either.
+    if (c.explicit || is_link)
         && let Ok(m) = std::fs::metadata(path)
         && !m.is_file()
         && !m.is_dir()
     {
         return FileReport::error(path, name_kind, "not a regular file");
     }
-    let file = match std::fs::File::open(path) {
+    let file = match open_nonblocking(path) {
         Ok(f) => f,
         Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
+    };
+    // With --write, what the file is before it is read: the write checks
+    // that it is still the same before replacing it.
+    let read_meta = if opts.write {
+        match file.metadata() {
+            Ok(m) if m.is_file() => Some(m),
+            Ok(m) if m.is_dir() => return FileReport::error(path, name_kind, "is a directory"),
+            Ok(_) => return FileReport::error(path, name_kind, "not a regular file"),
+            Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
+        }
+    } else {
+        None
     };
     let bytes = match read_capped(&file) {
         Ok(b) => b,
@@ -679,12 +702,12 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     let env = Environment::from_dir(dir);
     let _share = (bytes.len() > BIG_FILE).then(|| BIG_FILES.take(bytes.len()));
     let mut report = fix_bytes(path, &bytes, name_kind, &env, opts);
-    if opts.write && report.status == Status::Fixed {
+    if let Some(meta) = read_meta
+        .as_ref()
+        .filter(|_| report.status == Status::Fixed)
+    {
         let fixed = report.fixed.as_deref().unwrap_or_default();
-        // The file's own metadata (an fstat) saves a stat and an lstat by
-        // path; a link is resolved by `replace` itself.
-        let meta = if is_link { None } else { file.metadata().ok() };
-        match crate::write::replace(path, fixed.as_bytes(), meta.as_ref()) {
+        match crate::write::replace(path, fixed.as_bytes(), meta) {
             Ok(()) => report.written = true,
             Err(e) => {
                 report.status = Status::Error;

@@ -182,7 +182,7 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
         commands.push(SimpleCommand {
             // Collected at its exact size (a taken vector keeps the room
             // it grew to: four words' worth for a one-word command).
-            words: words.drain(..).collect(),
+            words: exact(words),
             range,
         });
         Ok(())
@@ -194,7 +194,7 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
     ) {
         let range = commands[0].range.start..commands[commands.len() - 1].range.end;
         pipelines.push(Pipeline {
-            commands: commands.drain(..).collect(),
+            commands: exact(commands),
             before,
             range,
         });
@@ -206,7 +206,7 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
         let start = pipelines[0].range.start;
         let end = comment_end.unwrap_or(pipelines[pipelines.len() - 1].range.end);
         lists.push(List {
-            pipelines: pipelines.drain(..).collect(),
+            pipelines: exact(pipelines),
             range: start..end,
             prev_end: 0,
             next_start: 0,
@@ -300,6 +300,14 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
         l.next_start = marks.get(after).map_or(s.len(), |m| m.start);
     }
     Ok(Script { lists })
+}
+
+/// The items of `v`, moved into a vector of exactly their number (`v`
+/// keeps its room for the next ones).
+fn exact<T>(v: &mut Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(v.len());
+    out.append(v);
+    out
 }
 
 fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {

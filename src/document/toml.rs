@@ -281,7 +281,7 @@ fn body_end(map: &Map) -> Option<usize> {
 }
 
 /// Every `[header]` table in the document, with its path and header span.
-fn headers<'a>(root: &'a Node) -> Vec<(Vec<&'a str>, usize)> {
+fn headers(root: &Node) -> Vec<(Vec<&str>, usize)> {
     fn walk<'a>(node: &'a Node, path: &mut Vec<&'a str>, out: &mut Vec<(Vec<&'a str>, usize)>) {
         if let NodeKind::Map(m) = &node.kind {
             if let MapStyle::TomlHeader { header } = &m.style {
