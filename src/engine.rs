@@ -211,7 +211,7 @@ fn step(
     crlf: bool,
 ) -> Result<Step, FixError> {
     scripts.next_step();
-    let suppressions = crate::suppress::Suppressions::scan(cur);
+    let suppressions = crate::suppress::Suppressions::scan(cur, doc.format);
     let derived = Derived::default();
     let cx = Context {
         text: cur,
@@ -349,6 +349,67 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.output, whole);
+    }
+
+    fn fixed(t: &str, kind: Kind) -> String {
+        fix_text(t, kind, &Environment::default(), &Options::default())
+            .unwrap()
+            .output
+    }
+
+    /// Issue 11: removing the next item kept the suppression comment of the
+    /// one before only until the next pass, which then removed it too.
+    #[test]
+    fn suppression_holds_across_passes_and_comments_of_kept_items_stay() {
+        let t = "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore\n  \"pip install -U pip\"]\n";
+        assert_eq!(
+            fixed(t, Kind::NixpacksToml),
+            "[phases.install]\ncmds = [\n  \"python -m ensurepip\" # nixfix: ignore\n]\n"
+        );
+        // With a trailing comma, the kept item's comma stays as the new one.
+        let t = "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore[NF001]\n  \"pip install -U pip\",]\n";
+        assert_eq!(
+            fixed(t, Kind::NixpacksToml),
+            "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore[NF001]\n]\n"
+        );
+        // A comment on the line before a removed item, or after a kept one.
+        for (t, want) in [
+            (
+                "[phases.install]\ncmds = [\n  'make', # build it\n  'python -m ensurepip']\n",
+                "[phases.install]\ncmds = [\n  'make' # build it\n]\n",
+            ),
+            (
+                "[phases.install]\ncmds = [\n  'make',\n  # then\n  'python -m ensurepip']\n",
+                "[phases.install]\ncmds = [\n  'make'\n  # then\n]\n",
+            ),
+            (
+                "[phases.install]\ncmds = ['python -m ensurepip', # why\n  'make']\n",
+                "[phases.install]\ncmds = [# why\n  'make']\n",
+            ),
+            (
+                "[phases.install]\ncmds = ['python -m ensurepip', # a\n  'pip install -U pip']\n",
+                "[phases.install]\ncmds = [# a\n  ]\n",
+            ),
+        ] {
+            let out = fixed(t, Kind::NixpacksToml);
+            assert_eq!(out, want, "{t:?}");
+            assert_eq!(fixed(&out, Kind::NixpacksToml), out, "idempotent");
+        }
+    }
+
+    /// Issue 11: text inside a string is not a suppression comment.
+    #[test]
+    fn a_directive_inside_a_string_suppresses_nothing() {
+        let t = "[phases.install]\ncmds = [\"echo # nixfix: ignore\", \"python -m ensurepip\"]\n";
+        assert_eq!(
+            fixed(t, Kind::NixpacksToml),
+            "[phases.install]\ncmds = [\"echo # nixfix: ignore\"]\n"
+        );
+        let j = "{\"phases\": {\"install\": {\"cmds\": [\"echo # nixfix: ignore\", \"python -m ensurepip\"]}}}";
+        assert_eq!(
+            fixed(j, Kind::NixpacksJson),
+            "{\"phases\": {\"install\": {\"cmds\": [\"echo # nixfix: ignore\"]}}}"
+        );
     }
 
     #[test]

@@ -113,6 +113,27 @@ fn own_lines(
     }
 }
 
+/// Deletions of the item at `s..e` and of the comma after it (before
+/// `to`), with the blanks that follow the comma on its line; a comment
+/// in between stays.
+fn item_and_comma(text: &str, s: usize, e: usize, to: usize, comment: Option<char>) -> Vec<Edit> {
+    let b = text.as_bytes();
+    let blanks = |mut i: usize| {
+        while i < to && matches!(b[i], b' ' | b'\t') {
+            i += 1;
+        }
+        i
+    };
+    let i = blanks(e);
+    if i < to && b[i] == b',' {
+        return vec![Edit::delete(s..blanks(i + 1))];
+    }
+    match find_comma(text, e, to, comment) {
+        Some(c) => vec![Edit::delete(s..e), Edit::delete(c..blanks(c + 1))],
+        None => vec![Edit::delete(s..e)],
+    }
+}
+
 /// Edits removing the items at `idxs` from the array `node`.
 pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<char>) -> Vec<Edit> {
     let Some(arr) = node.as_array() else {
@@ -142,7 +163,16 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
     let mut edits = Vec::new();
     let last_comma = find_comma(text, items[n - 1].span.end, close, comment);
     let mut last_removed_by_line = false;
-    let all = (0..n).all(removed);
+    // Comments in the gaps between items belong to the items kept around
+    // them (a `# nixfix: ignore` on the line of the item before, a note on a
+    // line of its own): the deletions below never cross one.
+    let commented = |from: usize, to: usize| comment.is_some_and(|c| text[from..to].contains(c));
+    let gap_after = |k: usize| {
+        let to = items.get(k + 1).map_or(close, |next| next.span.start);
+        items[k].span.end..to
+    };
+    let all =
+        (0..n).all(removed) && !(0..n).any(|k| commented(gap_after(k).start, gap_after(k).end));
     for &i in idxs {
         let (s, e) = (items[i].span.start, items[i].span.end);
         if let Some((a, b)) =
@@ -160,12 +190,34 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
             edits.push(Edit::delete(items[0].span.start..end));
             continue;
         }
-        if i + 1 < n {
+        let after = gap_after(i);
+        if i + 1 < n && !commented(after.start, after.end) {
             edits.push(Edit::delete(s..items[i + 1].span.start));
-        } else if let Some(p) = prev_kept[i] {
+        } else if i + 1 < n || prev_kept[i].is_none() {
+            // The item and its comma, not the comment after them.
+            edits.extend(item_and_comma(text, s, e, after.end, comment));
+        } else if let Some(p) = prev_kept[i]
+            && !commented(items[p].span.end, s)
+        {
             edits.push(Edit::delete(items[p].span.end..e));
-        } else {
-            edits.push(Edit::delete(s..e));
+        } else if let Some(p) = prev_kept[i] {
+            // The last item, after a comment: it goes from its line's
+            // start when it starts the line; one comma goes with it (its
+            // own trailing one, or else the one after the item before).
+            let from = if text[line_start(text, s)..s].trim().is_empty() {
+                line_start(text, s)
+            } else {
+                s
+            };
+            match last_comma {
+                Some(c) => edits.push(Edit::delete(from..c + 1)),
+                None => {
+                    edits.push(Edit::delete(from..e));
+                    if let Some(c) = find_comma(text, items[p].span.end, s, comment) {
+                        edits.push(Edit::delete(c..c + 1));
+                    }
+                }
+            }
         }
     }
     // Keep the array's trailing-comma style: when the last item went with
