@@ -446,6 +446,17 @@ impl Parser<'_> {
                 self.pos,
             ));
         }
+        // serde_json reads a fraction, an exponent or an integer past u64
+        // as an f64, and refuses one that overflows it (`1e999`): asked
+        // itself, so that the two never disagree about the last digit.
+        let literal = &self.text[start..self.pos];
+        let may_overflow = literal.len() > 19 || literal.contains(['.', 'e', 'E']);
+        if may_overflow && serde_json::from_str::<serde_json::Number>(literal).is_err() {
+            return Err(self.err_at(
+                format!("the number {literal} is out of range (Nixpacks reads JSON numbers as 64-bit floats at most)"),
+                start,
+            ));
+        }
         Ok(Node {
             span: start..self.pos,
             kind: NodeKind::Other,
@@ -876,6 +887,10 @@ mod tests {
             ("[\"a\\", "unterminated string", (1, 2)),
             ("\u{feff}\u{feff}{}", "expected a value", (1, 1)),
             ("[\u{a0}1]", "expected a value", (1, 2)),
+            ("[1e999]", "out of range", (1, 2)),
+            ("{\"a\": -1e309}", "out of range", (1, 7)),
+            ("[1.8e308]", "out of range", (1, 2)),
+            ("[1e99999999999999999999]", "out of range", (1, 2)),
         ];
         for (text, want, pos) in cases {
             let e = err(text);
@@ -939,6 +954,46 @@ mod tests {
             let (line, col) = e.position.expect("a position");
             assert!(line >= 1 && col >= 1);
         }
+    }
+
+    /// Numbers at the edges of what serde_json takes (issue 11: `1e999`
+    /// was accepted and fixed).
+    #[test]
+    fn numbers_agree_with_serde_at_the_limits() {
+        let mut cases: Vec<String> = [
+            "1e999",
+            "-1e999",
+            "1e308",
+            "1.7976931348623157e308",
+            "1.7976931348623158e308",
+            "1.7976931348623159e308",
+            "1.797693134862315807937e308",
+            "1.8e308",
+            "2e308",
+            "1e-999",
+            "4.9e-324",
+            "2.4e-324",
+            "0e999999999999999999999",
+            "-0.0e-99999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "1.0",
+            "0.1e1",
+            "1E+2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        cases.push(format!("1{}", "0".repeat(308)));
+        cases.push(format!("1{}", "0".repeat(309)));
+        cases.push(format!("0.{}1e400", "0".repeat(100)));
+        for c in &cases {
+            agrees_with_serde(&format!("[{c}]"));
+            agrees_with_serde(&format!("{{\"phases\": {{\"x\": {c}}}}}"));
+        }
+        assert!(parse("[1e999]").is_err() && parse("[1e308]").is_ok());
     }
 
     const SAMPLE: &str = "\u{feff}{\r\n  \"build\": {\"builder\": \"NIXPACKS\", \"n\": -0.5e-7},\r\n  \"phases\": {\r\n    \"setup\": {\"nixPkgs\": [\"...\", \"python311\", \"x\\\"\\u00e9\\ud83d\\ude00\"]},\r\n    \"install\": {\"cmds\": [\"python -m ensurepip\", true, false, null, 10, {}]}\r\n  }\r\n}\r\n";
