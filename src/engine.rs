@@ -390,6 +390,12 @@ mod tests {
                 "[phases.install]\ncmds = ['python -m ensurepip', # a\n  'pip install -U pip']\n",
                 "[phases.install]\ncmds = [# a\n  ]\n",
             ),
+            // Found by the fuzzer: the item before a line removed whole was
+            // cut up to the next item, joining its line with the comment's.
+            (
+                "[phases.install]\ncmds = [\n  'pip install -U pip', 'python -m ensurepip',\n  'python -m ensurepip',\n  # own line\n  'make',\n]\n",
+                "[phases.install]\ncmds = [\n  # own line\n  'make',\n]\n",
+            ),
         ] {
             let out = fixed(t, Kind::NixpacksToml);
             assert_eq!(out, want, "{t:?}");

@@ -173,11 +173,15 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
     };
     let all =
         (0..n).all(removed) && !(0..n).any(|k| commented(gap_after(k).start, gap_after(k).end));
+    // The removed items that go with their whole lines.
+    let mut by_line = vec![None; n];
     for &i in idxs {
         let (s, e) = (items[i].span.start, items[i].span.end);
-        if let Some((a, b)) =
-            own_lines(text, s, e, close, comment, i == n - 1, last_comma.is_some())
-        {
+        by_line[i] = own_lines(text, s, e, close, comment, i == n - 1, last_comma.is_some());
+    }
+    for &i in idxs {
+        let (s, e) = (items[i].span.start, items[i].span.end);
+        if let Some((a, b)) = by_line[i] {
             edits.push(Edit::delete(a..b));
             if i == n - 1 {
                 last_removed_by_line = true;
@@ -191,7 +195,21 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
             continue;
         }
         let after = gap_after(i);
-        if i + 1 < n && !commented(after.start, after.end) {
+        if i + 1 < n && by_line.get(i + 1).is_some_and(Option::is_some) {
+            // The next item goes with its line: this one goes up to its own
+            // line's end, blanks before it included, so the lines are not
+            // joined (what follows the next line, a comment of its own
+            // say, would land on this one).
+            let mut from = s;
+            while from > 0 && matches!(text.as_bytes()[from - 1], b' ' | b'\t') {
+                from -= 1;
+            }
+            let mut cut = item_and_comma(text, s, e, after.end, comment);
+            if let Some(first) = cut.first_mut() {
+                first.range.start = from;
+            }
+            edits.extend(cut);
+        } else if i + 1 < n && !commented(after.start, after.end) {
             edits.push(Edit::delete(s..items[i + 1].span.start));
         } else if i + 1 < n || prev_kept[i].is_none() {
             // The item and its comma, not the comment after them.
