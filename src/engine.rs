@@ -361,19 +361,17 @@ mod tests {
     /// one before only until the next pass, which then removed it too.
     #[test]
     fn suppression_holds_across_passes_and_comments_of_kept_items_stay() {
-        let t = "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore\n  \"pip install -U pip\"]\n";
-        assert_eq!(
-            fixed(t, Kind::NixpacksToml),
-            "[phases.install]\ncmds = [\n  \"python -m ensurepip\" # nixfix: ignore\n]\n"
-        );
-        // With a trailing comma, the kept item's comma stays as the new one.
-        let t = "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore[NF001]\n  \"pip install -U pip\",]\n";
-        assert_eq!(
-            fixed(t, Kind::NixpacksToml),
-            "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore[NF001]\n]\n"
-        );
-        // A comment on the line before a removed item, or after a kept one.
         for (t, want) in [
+            (
+                "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore\n  \"pip install -U pip\"]\n",
+                "[phases.install]\ncmds = [\n  \"python -m ensurepip\" # nixfix: ignore\n]\n",
+            ),
+            // With a trailing comma, the kept item's comma stays as the new one.
+            (
+                "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore[NF001]\n  \"pip install -U pip\",]\n",
+                "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore[NF001]\n]\n",
+            ),
+            // A comment on the line before a removed item, or after a kept one.
             (
                 "[phases.install]\ncmds = [\n  'make', # build it\n  'python -m ensurepip']\n",
                 "[phases.install]\ncmds = [\n  'make' # build it\n]\n",

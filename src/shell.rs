@@ -318,7 +318,14 @@ fn exact<T>(v: &mut Vec<T>) -> Vec<T> {
     out
 }
 
+/// The string being split, and where its command substitutions go.
+struct Lexer<'s, 'v> {
+    s: &'s str,
+    subs: &'v mut Vec<Range<usize>>,
+}
+
 fn tokenize(s: &str, subs: &mut Vec<Range<usize>>) -> Result<Vec<Tok>, Unsupported> {
+    let mut lx = Lexer { s, subs };
     let b = s.as_bytes();
     let mut toks = Vec::new();
     let mut i = 0;
@@ -424,7 +431,7 @@ fn tokenize(s: &str, subs: &mut Vec<Range<usize>>) -> Result<Vec<Tok>, Unsupport
                 if word_start.is_none() {
                     word_start = Some(i);
                 }
-                i = word_char(s, i, &mut text, subs)?;
+                i = word_char(&mut lx, i, &mut text)?;
             }
         }
     }
@@ -435,12 +442,8 @@ fn tokenize(s: &str, subs: &mut Vec<Range<usize>>) -> Result<Vec<Tok>, Unsupport
 /// Consume one unit of a word at `i` (a plain char, a quoted string, an
 /// escape, a `$...` expansion), append its unquoted text, return the next
 /// index. The insides of command substitutions go to `subs`.
-fn word_char(
-    s: &str,
-    i: usize,
-    text: &mut String,
-    subs: &mut Vec<Range<usize>>,
-) -> Result<usize, Unsupported> {
+fn word_char(lx: &mut Lexer, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let s = lx.s;
     let b = s.as_bytes();
     match b[i] {
         b'\'' => {
@@ -450,7 +453,7 @@ fn word_char(
             text.push_str(&s[i + 1..i + 1 + end]);
             Ok(i + end + 2)
         }
-        b'"' => double_quoted(s, i, text, subs),
+        b'"' => double_quoted(lx, i, text),
         b'\\' => match s[i + 1..].chars().next() {
             Some(c) => {
                 text.push(c);
@@ -461,9 +464,9 @@ fn word_char(
         // Bash's ANSI-C quoting: `$'a\'b'` is the one word `a'b`.
         b'$' if b.get(i + 1) == Some(&b'\'') => ansi_c(s, i, Some(text)),
         // `$"..."` (a translated string) is a double-quoted string.
-        b'$' if b.get(i + 1) == Some(&b'"') => double_quoted(s, i + 1, text, subs),
-        b'$' => dollar(s, i, text, subs),
-        b'`' => backtick(s, i, text, subs),
+        b'$' if b.get(i + 1) == Some(&b'"') => double_quoted(lx, i + 1, text),
+        b'$' => dollar(lx, i, text),
+        b'`' => backtick(lx, i, text),
         _ => {
             // A run of plain characters at once (specials are all ASCII, so
             // the run ends on a character boundary).
@@ -484,12 +487,8 @@ fn word_char(
 
 /// A double-quoted string at `i` (on its `"`): its text (escapes of `"`,
 /// `\`, `$`, backtick and newline undone, expansions copied), the index after it.
-fn double_quoted(
-    s: &str,
-    i: usize,
-    text: &mut String,
-    subs: &mut Vec<Range<usize>>,
-) -> Result<usize, Unsupported> {
+fn double_quoted(lx: &mut Lexer, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let s = lx.s;
     let b = s.as_bytes();
     let mut j = i + 1;
     loop {
@@ -509,8 +508,8 @@ fn double_quoted(
                 }
                 j += 2;
             }
-            Some(b'$') => j = dollar(s, j, text, subs)?,
-            Some(b'`') => j = backtick(s, j, text, subs)?,
+            Some(b'$') => j = dollar(lx, j, text)?,
+            Some(b'`') => j = backtick(lx, j, text)?,
             Some(_) => {
                 let c = s[j..].chars().next().expect("inside the string");
                 text.push(c);
@@ -618,12 +617,8 @@ const PLAIN_RUN_ENDS: &[u8] = b" \t\r\n\\;&|()<'\"$`";
 /// `$(...)`, `$((...))`, `${...}` or a plain `$`: copied whole into the
 /// word. Quotes, escapes and nested expansions inside are skipped as the
 /// shell reads them, so a `)` in a quoted string does not end it.
-fn dollar(
-    s: &str,
-    i: usize,
-    text: &mut String,
-    subs: &mut Vec<Range<usize>>,
-) -> Result<usize, Unsupported> {
+fn dollar(lx: &mut Lexer, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let s = lx.s;
     let b = s.as_bytes();
     let (open, close) = match b.get(i + 1) {
         Some(b'(') => (b'(', b')'),
@@ -636,7 +631,7 @@ fn dollar(
     let arithmetic = open == b'(' && b.get(i + 2) == Some(&b'(');
     let end = skip_expansion(s, i + 1, open, close)?;
     if open == b'(' && !arithmetic {
-        subs.push(i + 2..end - 1);
+        lx.subs.push(i + 2..end - 1);
     }
     text.push_str(&s[i..end]);
     Ok(end)
@@ -649,7 +644,10 @@ fn skip_expansion(s: &str, at: usize, open: u8, close: u8) -> Result<usize, Unsu
     let mut j = at;
     // Nested expansions are skipped over, not recorded.
     let mut scratch = String::new();
-    let mut nested = Vec::new();
+    let mut nested = Lexer {
+        s,
+        subs: &mut Vec::new(),
+    };
     while j < b.len() {
         let c = b[j];
         match c {
@@ -665,11 +663,11 @@ fn skip_expansion(s: &str, at: usize, open: u8, close: u8) -> Result<usize, Unsu
                 continue;
             }
             b'"' => {
-                j = double_quoted(s, j, &mut scratch, &mut nested)?;
+                j = double_quoted(&mut nested, j, &mut scratch)?;
                 continue;
             }
             b'`' => {
-                j = backtick(s, j, &mut scratch, &mut nested)?;
+                j = backtick(&mut nested, j, &mut scratch)?;
                 continue;
             }
             b'$' if b.get(j + 1) == Some(&b'\'') => {
@@ -691,12 +689,8 @@ fn skip_expansion(s: &str, at: usize, open: u8, close: u8) -> Result<usize, Unsu
     Err(Unsupported("an unclosed `$(` or `${`".into()))
 }
 
-fn backtick(
-    s: &str,
-    i: usize,
-    text: &mut String,
-    subs: &mut Vec<Range<usize>>,
-) -> Result<usize, Unsupported> {
+fn backtick(lx: &mut Lexer, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let s = lx.s;
     let b = s.as_bytes();
     let mut j = i + 1;
     loop {
@@ -707,7 +701,7 @@ fn backtick(
             Some(_) => j += 1,
         }
     }
-    subs.push(i + 1..j);
+    lx.subs.push(i + 1..j);
     text.push_str(&s[i..=j]);
     Ok(j + 1)
 }
