@@ -18,8 +18,8 @@ the file is an error (exit 2) found before any tree is built.
 
 Each run is `/usr/bin/time -v nixfix [--check] FILE` (files are generated
 under $NIXFIX_BENCH_DIR, default /tmp/nixfix-bench/scale, never in the
-repository); the table gives wall time, peak RSS, RSS per input byte and the
-exit code. Runs past --timeout (default 600 s) are killed and shown as such.
+repository); the table gives wall time, peak RSS, the RSS above a run on a
+tiny config divided by the input's size, and the exit code. Runs past --timeout (default 600 s) are killed and shown as such.
 """
 
 import argparse
@@ -144,13 +144,14 @@ def measure(binary, path, check, timeout):
     }
 
 
-def fmt_row(axis, shape, n, size, mode, m):
-    t = "timeout" if m["seconds"] is None else f"{m['seconds']:.3f} s"
+def fmt_row(axis, shape, n, size, mode, m, base_kib, timeout):
+    t = f"> {timeout:.0f} s (killed)" if m["seconds"] is None else f"{m['seconds']:.3f} s"
     rss = "-" if m["rss_kib"] is None else f"{m['rss_kib'] / 1024:.1f} MiB"
+    # What the file costs: above the RSS of a run on a tiny config.
     per = (
         "-"
         if m["rss_kib"] is None
-        else f"{m['rss_kib'] * 1024 / max(size, 1):.1f}"
+        else f"{max(m['rss_kib'] - base_kib, 0) * 1024 / max(size, 1):.0f}"
     )
     return f"| {shape} | {n:,} | {size / 1024:,.0f} KiB | {mode} | {t} | {rss} | {per} | {m['rc']} |"
 
@@ -179,13 +180,20 @@ def main():
     for d in [int(x) for x in a.depths.split(",") if x]:
         for shape, (gen, name) in DEPTH_SHAPES.items():
             plan.append(("depth", shape, d, gen, name))
+    tiny = os.path.join(work, "tiny", "nixpacks.toml")
+    os.makedirs(os.path.dirname(tiny), exist_ok=True)
+    with open(tiny, "w") as f:
+        f.write(gen_cmds(10))
+    base_kib = measure(binary, tiny, True, a.timeout)["rss_kib"] or 0
+    print(f"baseline: peak RSS {base_kib / 1024:.1f} MiB on a 10-item config\n")
     results = []
-    print("| shape | N or depth | input | mode | time | peak RSS | RSS bytes per input byte | exit |")
+    print("| shape | N or depth | input | mode | time | peak RSS | RSS above baseline per input byte | exit |")
     print("|---|---:|---:|---|---:|---:|---:|---|")
     for axis, shape, n, gen, name in plan:
         if a.shapes and a.shapes not in shape:
             continue
-        d = os.path.join(work, f"{axis}-{re.sub(r'[^a-z]+', '-', shape.lower())}-{n}")
+        slug = re.sub(r"[^a-z]+", "-", shape.lower()).strip("-")
+        d = os.path.join(work, f"{axis}-{slug}-{n}")
         os.makedirs(d, exist_ok=True)
         path = os.path.join(d, name)
         text = gen(n)
@@ -195,7 +203,7 @@ def main():
         for check in modes:
             m = measure(binary, path, check, a.timeout)
             mode = "--check" if check else "diff"
-            print(fmt_row(axis, shape, n, size, mode, m), flush=True)
+            print(fmt_row(axis, shape, n, size, mode, m, base_kib, a.timeout), flush=True)
             results.append(dict(axis=axis, shape=shape, n=n, bytes=size, mode=mode, **m))
     if a.json:
         with open(a.json, "w") as f:

@@ -49,7 +49,8 @@ pub const SLOW: Duration = if cfg!(debug_assertions) {
 } else {
     Duration::from_millis(100)
 };
-/// An input still running after this long is taken for an infinite loop.
+/// An input still running after this long (plus twenty times its
+/// [`slow_limit`]) is taken for an infinite loop.
 pub const HANG: Duration = Duration::from_secs(20);
 
 pub const KINDS: [Kind; 4] = [
@@ -829,14 +830,19 @@ pub fn run_with(n: u64, seed: u64, big_one_in: usize) -> Stats {
                 while !dn.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(200));
                     let s = cs.load(Ordering::SeqCst);
-                    if s != u64::MAX
-                        && started.elapsed().as_millis() as u64 > s + HANG.as_millis() as u64
-                    {
+                    if s == u64::MAX {
+                        continue;
+                    }
+                    // A big input is checked several times over (and on a
+                    // loaded machine): its allowance grows with its size.
+                    let len = ci.lock().map_or(0, |g| g.len());
+                    let limit = HANG + slow_limit(len) * 20;
+                    if started.elapsed().as_millis() as u64 > s + limit.as_millis() as u64 {
                         let input = ci.lock().map(|g| g.clone()).unwrap_or_default();
                         let path = format!("/tmp/nixfix-fuzz-hang-{seed}.bin");
                         let _ = std::fs::write(&path, &input);
                         eprintln!(
-                            "HANG: an input ran for more than {HANG:?}; saved to {path}:\n{}",
+                            "HANG: an input ran for more than {limit:?}; saved to {path}:\n{}",
                             rust_literal(&input)
                         );
                         std::process::exit(3);
