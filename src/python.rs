@@ -122,7 +122,7 @@ const fn wrapper(name: &'static str, flags: &'static str, valued: &'static str) 
 /// command, removed with them (`nice -n 10 python -m ensurepip` goes whole).
 const WRAPPERS: &[Wrapper] = &[
     Wrapper {
-        no_run: "eKklVvh",
+        no_run: "eKlVvh",
         long_flags: &[
             "--background",
             "--login",
@@ -147,7 +147,7 @@ const WRAPPERS: &[Wrapper] = &[
             "--host",
         ],
         assignments: true,
-        ..wrapper("sudo", "AbEHinPSs", "CDgprTtUuc")
+        ..wrapper("sudo", "AbEHiknPSs", "CDgprTtUuc")
     },
     Wrapper {
         no_run: "C",
@@ -718,6 +718,30 @@ mod tests {
                 .unwrap()
                 .venv
         );
+    }
+
+    #[test]
+    fn wrappers_and_their_options() {
+        for (s, want) in [
+            ("python -m ensurepip", Wrapped::At(0)),
+            ("sudo -u app python", Wrapped::At(3)),
+            ("sudo -Eu app VAR=1 nice -n 5 python", Wrapped::At(7)),
+            ("sudo --user=app -- python", Wrapped::At(3)),
+            ("timeout -k 5 30 python", Wrapped::At(4)),
+            ("exec -cl -a name python", Wrapped::At(4)),
+            ("env -i -u A B=1 C=2 python", Wrapped::At(6)),
+            ("stdbuf -oL -e0 python", Wrapped::At(3)),
+            ("command -v python", Wrapped::NotRun),
+            ("sudo -l python", Wrapped::NotRun),
+            ("timeout 30", Wrapped::NotRun),
+            ("nohup", Wrapped::NotRun),
+            ("xargs -n1 python", Wrapped::Unclear),
+            ("sudo --bogus python", Wrapped::Unclear),
+            ("nice -q python", Wrapped::Unclear),
+            ("/usr/bin/env A=1 python", Wrapped::At(2)),
+        ] {
+            assert_eq!(wrapped(&words(s)), want, "{s}");
+        }
     }
 
     #[test]

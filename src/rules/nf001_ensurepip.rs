@@ -119,6 +119,7 @@ mod tests {
             "timeout -s KILL --kill-after=5 60 python -m ensurepip",
             "sudo -u app python -m ensurepip",
             "sudo -E -u app VAR=1 python3 -m ensurepip --upgrade",
+            "sudo -k python -m ensurepip",
             "exec -a x python -m ensurepip",
             "env -u HOME A=1 python -m ensurepip",
             "command -p python -m ensurepip",
