@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -119,21 +120,26 @@ def measure(binary, path, check, timeout):
         cmd.append("--check")
     cmd.append(path)
     t0 = time.monotonic()
+    # In a session of its own, so that a timeout kills nixfix too, not only
+    # /usr/bin/time (whose child would run on, orphaned).
+    p = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
     try:
-        p = subprocess.run(
-            cmd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            timeout=timeout,
-            text=True,
-            errors="replace",
-        )
+        _, stderr = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return {"seconds": None, "rss_kib": None, "rc": "timeout"}
     wall = time.monotonic() - t0
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
-    status = re.search(r"Exit status: (\d+)", p.stderr)
-    sig = re.search(r"Command terminated by signal (\d+)", p.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    status = re.search(r"Exit status: (\d+)", stderr)
+    sig = re.search(r"Command terminated by signal (\d+)", stderr)
     rc = int(status.group(1)) if status else p.returncode
     if sig:
         rc = f"signal {sig.group(1)}"
