@@ -707,7 +707,7 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
         .filter(|_| report.status == Status::Fixed)
     {
         let fixed = report.fixed.as_deref().unwrap_or_default();
-        match crate::write::replace(path, fixed.as_bytes(), meta) {
+        match crate::write::replace(path, fixed.as_bytes(), meta, is_link) {
             Ok(()) => report.written = true,
             Err(e) => {
                 report.status = Status::Error;

@@ -74,7 +74,7 @@ impl Temp {
         }
         loop {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!("{PREFIX}{}-{n:x}{SUFFIX}", std::process::id()));
+            let path = dir.join(format!("{PREFIX}{}-{n:x}{SUFFIX}", pid()));
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
             #[cfg(unix)]
@@ -185,7 +185,7 @@ pub fn sweep_stale(dir: &Path) -> usize {
         return 0;
     };
     let now = SystemTime::now();
-    let me = std::process::id();
+    let me = pid();
     let mut removed = 0;
     for e in entries.flatten() {
         let name = e.file_name();
@@ -250,12 +250,19 @@ fn identity(m: &Metadata) -> impl PartialEq + std::fmt::Debug {
     (m.len(), m.modified().ok(), m.permissions().readonly())
 }
 
+/// This process's id (asked once: it is in every temporary file's name).
+fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
+}
+
 /// Replace the contents of `path` with `bytes` (see the module
 /// documentation). `read` is the metadata of the open file the text was
-/// read from (an `fstat` taken before reading). A symlink is written
-/// through: its target is replaced and the link stays a link.
-pub fn replace(path: &Path, bytes: &[u8], read: &Metadata) -> std::io::Result<()> {
-    let target = if path.is_symlink() {
+/// read from (an `fstat` taken before reading); `link` says whether `path`
+/// is a symlink, which is written through: its target is replaced and the
+/// link stays a link.
+pub fn replace(path: &Path, bytes: &[u8], read: &Metadata, link: bool) -> std::io::Result<()> {
+    let target = if link {
         std::fs::canonicalize(path)?
     } else {
         path.to_path_buf()
@@ -322,7 +329,7 @@ pub fn replace(path: &Path, bytes: &[u8], read: &Metadata) -> std::io::Result<()
 /// handle: its metadata is looked up now.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
-    replace(path, bytes, &meta)
+    replace(path, bytes, &meta, path.is_symlink())
 }
 
 #[cfg(test)]
@@ -389,12 +396,12 @@ mod tests {
         let read = File::open(&p).unwrap().metadata().unwrap();
         // Same size, same second: only the nanoseconds or ctime tell.
         std::fs::write(&p, "edt").unwrap();
-        let e = replace(&p, b"new", &read).unwrap_err();
+        let e = replace(&p, b"new", &read, false).unwrap_err();
         assert!(e.to_string().contains("changed while nixfix"), "{e}");
         assert_eq!(std::fs::read(&p).unwrap(), b"edt");
         let read = File::open(&p).unwrap().metadata().unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(replace(&p, b"new", &read).is_err());
+        assert!(replace(&p, b"new", &read, false).is_err());
         assert_eq!(
             std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o600
