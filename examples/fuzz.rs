@@ -11,7 +11,16 @@
 //! truncation, line-ending and BOM changes), fixed as each of the four kinds
 //! (nixpacks.toml / nixpacks.json / railway.toml / railway.json).
 //!
-//! Checked for every run: no panic; no input slower than 100 ms; and when the
+//! One input in three is generated instead (see [`generate`]): nesting
+//! around the depth limit and far past it, files of tens of thousands of
+//! items (one generated input in 20,000), commands behind wrappers or in
+//! command substitutions, bash `$'...'` quoting, suppression comments
+//! between array items; each with what its fix must do on top of the
+//! properties below (refused exactly past the depth limit, never silent
+//! about a case, quoted words and comments of kept items kept).
+//!
+//! Checked for every run: no panic; no input slower than 100 ms (plus 5 µs
+//! per byte: time must stay linear in the size); and when the
 //! fix succeeds, the output parses (with nixfix's own front end and with
 //! toml_edit / serde_json), keeps the BOM, the line-ending style and the
 //! final-newline state, every string the fix wrote is one `shell::parse`
@@ -40,7 +49,8 @@ pub const SLOW: Duration = if cfg!(debug_assertions) {
 } else {
     Duration::from_millis(100)
 };
-/// An input still running after this long is taken for an infinite loop.
+/// An input still running after this long (plus twenty times its
+/// [`slow_limit`]) is taken for an infinite loop.
 pub const HANG: Duration = Duration::from_secs(20);
 
 pub const KINDS: [Kind; 4] = [
@@ -249,6 +259,8 @@ pub const SNIPPETS: &[&str] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
     pub inputs: u64,
+    /// Inputs made by [`generate`] rather than by mutating a seed.
+    pub generated: u64,
     /// Runs (one input as one kind) that fixed or left the text unchanged.
     pub ok: u64,
     /// Runs whose input was rejected (bad UTF-8, TOML or JSON, ...).
@@ -273,8 +285,9 @@ pub struct Stats {
 impl Stats {
     pub fn summary(&self) -> String {
         format!(
-            "{} inputs, {} ok, {} errors (rejected input), {} crashes, {} internal errors, {} property failures, {} slow, max time per input {:.3?}",
+            "{} inputs ({} generated), {} ok, {} errors (rejected input), {} crashes, {} internal errors, {} property failures, {} slow, max time per input {:.3?}",
             self.inputs,
+            self.generated,
             self.ok,
             self.errors,
             self.crashes,
@@ -754,8 +767,19 @@ pub fn minimize(input: &[u8], kind: Kind, label: &str) -> Vec<u8> {
     cur
 }
 
-/// A Rust literal for the bytes: a string literal when they are UTF-8.
+/// A Rust literal for the bytes: a string literal when they are UTF-8
+/// (only the first and last bytes of a big input, whose file is saved).
 pub fn rust_literal(b: &[u8]) -> String {
+    const SHOWN: usize = 2048;
+    if b.len() > 2 * SHOWN {
+        let cut = |s: &[u8]| String::from_utf8_lossy(s).into_owned();
+        return format!(
+            "{:?} ... ({} bytes) ... {:?}",
+            cut(&b[..SHOWN]),
+            b.len(),
+            cut(&b[b.len() - SHOWN..])
+        );
+    }
     match std::str::from_utf8(b) {
         Ok(s) => format!("{s:?}"),
         Err(_) => format!("b\"{}\"", b.escape_ascii()),
@@ -778,7 +802,14 @@ impl Drop for Watchdog {
 
 /// Fuzz `n` inputs from `seed`; prints progress every 100k inputs and the
 /// problems found; saves each problem's (minimised) input under /tmp.
+/// One input in three is [`generate`]d, one generated input in `big_one_in`
+/// a big one.
 pub fn run(n: u64, seed: u64) -> Stats {
+    run_with(n, seed, 20_000)
+}
+
+/// [`run`], with one generated input in `big_one_in` a big one.
+pub fn run_with(n: u64, seed: u64, big_one_in: usize) -> Stats {
     let seeds = seeds();
     let pippy: Vec<usize> = (0..seeds.len())
         .filter(|&i| seeds[i].windows(3).any(|w| w == b"pip"))
@@ -799,14 +830,19 @@ pub fn run(n: u64, seed: u64) -> Stats {
                 while !dn.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(200));
                     let s = cs.load(Ordering::SeqCst);
-                    if s != u64::MAX
-                        && started.elapsed().as_millis() as u64 > s + HANG.as_millis() as u64
-                    {
+                    if s == u64::MAX {
+                        continue;
+                    }
+                    // A big input is checked several times over (and on a
+                    // loaded machine): its allowance grows with its size.
+                    let len = ci.lock().map_or(0, |g| g.len());
+                    let limit = HANG + slow_limit(len) * 20;
+                    if started.elapsed().as_millis() as u64 > s + limit.as_millis() as u64 {
                         let input = ci.lock().map(|g| g.clone()).unwrap_or_default();
                         let path = format!("/tmp/nixfix-fuzz-hang-{seed}.bin");
                         let _ = std::fs::write(&path, &input);
                         eprintln!(
-                            "HANG: an input ran for more than {HANG:?}; saved to {path}:\n{}",
+                            "HANG: an input ran for more than {limit:?}; saved to {path}:\n{}",
                             rust_literal(&input)
                         );
                         std::process::exit(3);
@@ -822,33 +858,48 @@ pub fn run(n: u64, seed: u64) -> Stats {
         0
     };
     for i in 0..n {
-        let input = if i < whole {
-            seeds[i as usize].clone()
-        } else {
-            mutate(&mut rng, &seeds, &pippy)
+        let generated = (i >= whole && rng.chance(3)).then(|| generate(&mut rng, big_one_in));
+        let input = match &generated {
+            Some(g) => g.bytes.clone(),
+            None if i < whole => seeds[i as usize].clone(),
+            None => mutate(&mut rng, &seeds, &pippy),
+        };
+        // A big input is checked as its own kind only (the others refuse
+        // it in a moment, but each still costs a parse).
+        let kinds: Vec<Kind> = match &generated {
+            Some(g) if g.big => vec![g.kind],
+            _ => KINDS.to_vec(),
         };
         if let Ok(mut g) = current_input.lock() {
             g.clone_from(&input);
         }
         current_start.store(started.elapsed().as_millis() as u64, Ordering::SeqCst);
         let t0 = Instant::now();
-        let verdicts: Vec<(Kind, Verdict)> = KINDS.iter().map(|&k| (k, check(&input, k))).collect();
+        let mut verdicts: Vec<(Kind, Verdict)> =
+            kinds.iter().map(|&k| (k, check(&input, k))).collect();
         let mut dt = t0.elapsed();
+        let limit = slow_limit(input.len());
         // A slow input is timed again (best of three), so that a busy
         // machine is not taken for a slow input.
-        if dt > SLOW {
+        if dt > limit {
             for _ in 0..3 {
                 let t = Instant::now();
-                for &k in &KINDS {
+                for &k in &kinds {
                     check(&input, k);
                 }
                 dt = dt.min(t.elapsed());
             }
         }
+        if let Some(g) = &generated {
+            stats.generated += 1;
+            if let Err(m) = expect_holds(g) {
+                verdicts.push((g.kind, Verdict::Property(format!("generated: {m}"))));
+            }
+        }
         current_start.store(u64::MAX, Ordering::SeqCst);
         stats.inputs += 1;
         stats.max_time = stats.max_time.max(dt);
-        if dt > SLOW {
+        if dt > limit {
             stats.slow += 1;
             let path = format!("/tmp/nixfix-fuzz-slow-{seed}-{i}.bin");
             let _ = std::fs::write(&path, &input);
@@ -881,7 +932,7 @@ pub fn run(n: u64, seed: u64) -> Stats {
                 continue;
             }
             seen_labels.push(label);
-            report_problem(&mut stats, &input, kind, &v, seed, i);
+            report_problem(&mut stats, &input, kind, &v, seed, i, generated.is_none());
         }
         if (i + 1) % 100_000 == 0 {
             eprintln!("[{:>8.1?}] {}", started.elapsed(), stats.summary());
@@ -890,7 +941,15 @@ pub fn run(n: u64, seed: u64) -> Stats {
     stats
 }
 
-fn report_problem(stats: &mut Stats, input: &[u8], kind: Kind, v: &Verdict, seed: u64, i: u64) {
+fn report_problem(
+    stats: &mut Stats,
+    input: &[u8],
+    kind: Kind,
+    v: &Verdict,
+    seed: u64,
+    i: u64,
+    shrink: bool,
+) {
     let what = match v {
         Verdict::Crash(_) => "crash",
         Verdict::Internal(_) => "internal",
@@ -898,7 +957,12 @@ fn report_problem(stats: &mut Stats, input: &[u8], kind: Kind, v: &Verdict, seed
     };
     let path = format!("/tmp/nixfix-fuzz-{what}-{seed}-{i}-{}.bin", kind.name());
     let _ = std::fs::write(&path, input);
-    let min = minimize(input, kind, &v.label());
+    // A generated input's expectation is not what `minimize` re-checks.
+    let min = if shrink {
+        minimize(input, kind, &v.label())
+    } else {
+        input.to_vec()
+    };
     let min_path = format!("{path}.min");
     let _ = std::fs::write(&min_path, &min);
     let detail = match v {
@@ -913,6 +977,528 @@ fn report_problem(stats: &mut Stats, input: &[u8], kind: Kind, v: &Verdict, seed
     );
     eprintln!("{msg}");
     stats.problems.push(msg);
+}
+
+// ---------------------------------------------------------------------------
+// Generators: inputs built to reach what mutations of small seeds cannot
+// (issue 11): nesting around the depth limit and far past it, files of
+// tens of thousands of items, commands behind wrappers and in command
+// substitutions, bash `$'...'` quoting, suppression comments between array
+// items. Each comes with what must hold of its fix besides the properties
+// every input is checked for.
+
+/// What a generated input's fix must do.
+#[derive(Debug, Clone)]
+pub enum Expect {
+    /// Only the common properties.
+    Nothing,
+    /// The document nests this deep: refused with the depth error past
+    /// `document::MAX_DEPTH`, never refused for its depth below it.
+    Depth(usize),
+    /// A command the rules act on is in it: the text changes or NF001 /
+    /// NF002 report something; with `exact`, it is fixed (not only reported).
+    NotSilent { exact: bool },
+    /// These strings must still be (part of) string values of the output,
+    /// and these comments still in its text.
+    Keeps {
+        values: Vec<String>,
+        comments: Vec<String>,
+    },
+}
+
+/// A generated input, the kind it is fixed as, and what must hold.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub bytes: Vec<u8>,
+    pub kind: Kind,
+    pub expect: Expect,
+    /// Tens of thousands of items: checked as its own kind only.
+    pub big: bool,
+}
+
+/// A TOML basic string holding `value`.
+fn toml_basic(value: &str) -> String {
+    nixfix::document::strings::encode(value, nixfix::document::StrStyle::TomlBasic)
+}
+
+fn json_str(value: &str) -> String {
+    nixfix::document::strings::encode(value, nixfix::document::StrStyle::Json)
+}
+
+const CMDS_TOML: &str = "[phases.install]\ncmds = [\"python -m ensurepip\", \"b\"]\n";
+
+/// Nesting of depth `d` (the root counts one) as TOML inline tables with
+/// dotted keys and arrays, or as JSON objects and arrays.
+fn gen_deep(rng: &mut Rng) -> Generated {
+    let limit = nixfix::document::MAX_DEPTH;
+    let d = match rng.below(4) {
+        0 => 1 + rng.below(limit + 10),
+        1 => limit - 3 + rng.below(7),
+        2 => limit + rng.below(1000),
+        _ => 2 + rng.below(6320),
+    };
+    if rng.chance(2) {
+        // x = {a.a = [{a = ... 1}]}: an inline table adds its key's parts,
+        // an array one level; the document is 1 + their sum deep.
+        let mut levels: Vec<(bool, usize)> = Vec::new();
+        let mut left = d - 1;
+        while left > 0 {
+            if rng.chance(4) {
+                levels.push((false, 1));
+                left -= 1;
+            } else {
+                let p = 1 + rng.below(left.min(79));
+                levels.push((true, p));
+                left -= p;
+            }
+        }
+        let mut body = String::from("1");
+        for &(table, p) in levels.iter().rev() {
+            body = if table {
+                format!("{{{} = {body}}}", vec!["a"; p].join("."))
+            } else {
+                format!("[{body}]")
+            };
+        }
+        let text = if levels.is_empty() {
+            format!("x = 1\n{CMDS_TOML}")
+        } else {
+            format!("x = {body}\n{CMDS_TOML}")
+        };
+        let depth = if levels.is_empty() { 1 } else { d };
+        Generated {
+            bytes: text.into_bytes(),
+            kind: Kind::NixpacksToml,
+            expect: Expect::Depth(depth),
+            big: false,
+        }
+    } else {
+        let n = d.min(1000).saturating_sub(1);
+        let mut body = String::from("1");
+        for _ in 0..n {
+            body = if rng.chance(2) {
+                format!("{{\"a\": {body}}}")
+            } else {
+                format!("[{body}]")
+            };
+        }
+        let text = format!(
+            "{{\"phases\": {{\"install\": {{\"cmds\": [\"python -m ensurepip\", \"b\"]}}}}, \"x\": {body}}}\n"
+        );
+        Generated {
+            bytes: text.into_bytes(),
+            kind: Kind::NixpacksJson,
+            expect: Expect::Depth(1 + n.max(if n == 0 { 0 } else { 1 })),
+            big: false,
+        }
+    }
+}
+
+/// One file of `n` items, in a shape that once made a step quadratic.
+fn gen_big(rng: &mut Rng) -> Generated {
+    let n = 5_000 + rng.below(60_000);
+    let item = |i: usize| {
+        if i.is_multiple_of(10) {
+            "python -m ensurepip"
+        } else {
+            "a"
+        }
+    };
+    let (text, kind) = match rng.below(5) {
+        0 => {
+            let mut t = String::from(CMDS_TOML);
+            for i in 0..n {
+                t.push_str(&format!("[t{i}]\nk = {i}\n"));
+            }
+            (t, Kind::NixpacksToml)
+        }
+        1 => {
+            let items: Vec<String> = (0..n).map(|i| toml_basic(item(i))).collect();
+            let sep = if rng.chance(2) { ",\n" } else { ", " };
+            (
+                format!("[phases.install]\ncmds = [\n{}\n]\n", items.join(sep)),
+                Kind::NixpacksToml,
+            )
+        }
+        2 => {
+            let items: Vec<String> = (0..n).map(|i| json_str(item(i))).collect();
+            let sep = if rng.chance(2) { ",\n" } else { "," };
+            (
+                format!(
+                    "{{\"phases\": {{\"install\": {{\"cmds\": [{}]}}}}}}\n",
+                    items.join(sep)
+                ),
+                Kind::NixpacksJson,
+            )
+        }
+        3 => {
+            let cmds: Vec<&str> = (0..n).map(item).collect();
+            let sep = *rng.pick(&[";", " && ", "\n", "; pip install -U pip;"]);
+            (
+                format!(
+                    "[phases.install]\ncmds = [{}, \"b\"]\n",
+                    toml_basic(&cmds.join(sep))
+                ),
+                Kind::NixpacksToml,
+            )
+        }
+        _ => {
+            // A warning on every line (unknown keys).
+            let mut t = String::from(CMDS_TOML);
+            for i in 0..n {
+                t.push_str(&format!("k{i} = 1\n"));
+            }
+            (t, Kind::NixpacksToml)
+        }
+    };
+    Generated {
+        bytes: text.into_bytes(),
+        kind,
+        expect: Expect::Nothing,
+        big: true,
+    }
+}
+
+/// Wrappers nixfix removes with the command they run.
+const EXACT_WRAPPERS: &[&str] = &[
+    "nice",
+    "nice -n 10",
+    "nice -5",
+    "nice --adjustment=3",
+    "timeout 60",
+    "timeout -s KILL 5m",
+    "timeout --preserve-status -k 5 30",
+    "sudo",
+    "sudo -u app",
+    "sudo -E -H",
+    "sudo -Eu app VAR=1",
+    "exec -a x",
+    "exec -c",
+    "env A=1",
+    "env -u X B=2",
+    "env -i",
+    "command",
+    "command -p",
+    "time",
+    "time -p",
+    "nohup",
+    "stdbuf -oL",
+    "setsid",
+    "ionice -c 3",
+    "doas -u app",
+];
+/// How a command can run where it cannot be edited exactly.
+const HIDING: &[&str] = &[
+    "xargs {}",
+    "xargs -n1 {}",
+    "chrt 10 {}",
+    "flock /tmp/l {}",
+    "echo \"$({})\"",
+    "\"$({})\"",
+    "echo `{}`",
+    "sh -c '{}'",
+    "bash -lc \"{}\"",
+    "eval {}",
+    "sudo sh -c '{}'",
+    "su app -c '{}'",
+];
+
+fn python_spelling(rng: &mut Rng) -> String {
+    let prog = *rng.pick(&[
+        "python",
+        "python3",
+        "python3.11",
+        "/usr/bin/python3",
+        "$PYTHON",
+        "py",
+    ]);
+    let flags = *rng.pick(&["", " -I", " -B", " -X utf8", " -W ignore", " -E -s"]);
+    format!("{prog}{flags}")
+}
+
+/// A command NF001 or NF002 acts on, in one of its spellings.
+fn case_command(rng: &mut Rng) -> String {
+    let py = python_spelling(rng);
+    match rng.below(8) {
+        0 => format!("{py} -m ensurepip"),
+        1 => format!("{py} -m ensurepip --upgrade"),
+        2 => format!("{py} -m \"ensure\"pip"),
+        3 => format!("{py} -m ens'ure'pip --default-pip"),
+        4 => format!("{}m ensurepip", py.replace(" -I", "") + " -I"),
+        5 => "pip install -U pip".to_string(),
+        6 => format!("{py} -m pip install --upgrade pip"),
+        _ => "pip3 install --upgrade pip".to_string(),
+    }
+}
+
+/// A command string with a case behind wrappers, or hidden, among others.
+fn gen_wrappers(rng: &mut Rng) -> Generated {
+    let mut exact = true;
+    let mut case = case_command(rng);
+    for _ in 0..rng.below(4) {
+        case = format!("{} {case}", rng.pick(EXACT_WRAPPERS));
+    }
+    if rng.chance(3) {
+        exact = false;
+        let hide = *rng.pick(HIDING);
+        // Inside single quotes the case must not hold one.
+        if hide.contains('\'') {
+            case = case.replace('\'', "");
+        }
+        if hide.contains('"') || hide.contains('`') {
+            case = case.replace(['"', '`'], "");
+        }
+        case = hide.replace("{}", &case);
+    }
+    let noise = [
+        "make",
+        "echo hi",
+        "pip install -r requirements.txt",
+        "cd app",
+    ];
+    let mut parts = Vec::new();
+    for _ in 0..rng.below(3) {
+        parts.push(rng.pick(&noise).to_string());
+    }
+    parts.insert(rng.below(parts.len() + 1), case);
+    let sep = *rng.pick(&[" && ", "; ", "\n"]);
+    let cmd = parts.join(sep);
+    let kind = *rng.pick(&[Kind::NixpacksToml, Kind::NixpacksJson, Kind::RailwayToml]);
+    let mut lit = match kind.format() {
+        nixfix::document::Format::Json => json_str(&cmd),
+        nixfix::document::Format::Toml => toml_basic(&cmd),
+    };
+    // An escape spelling a letter of the module's name.
+    if rng.chance(4) {
+        lit = lit.replacen("ensurepip", "ensure\\u0070ip", 1);
+    }
+    let text = match kind {
+        Kind::NixpacksJson => {
+            format!("{{\"phases\": {{\"install\": {{\"cmds\": [{lit}, \"b\"]}}}}}}\n")
+        }
+        // (A `buildCommand` runs after the provider's virtualenv exists.)
+        Kind::RailwayToml => format!("[build.nixpacksPlan.phases.install]\ncmds = [{lit}]\n"),
+        _ => format!("[phases.install]\ncmds = [{lit}, \"b\"]\n"),
+    };
+    Generated {
+        bytes: text.into_bytes(),
+        kind,
+        expect: Expect::NotSilent { exact },
+        big: false,
+    }
+}
+
+/// `echo $'...'` with shell operators and a case inside the quotes (bash
+/// reads it as one word: nothing in it may be removed), maybe a real case
+/// around it.
+fn gen_ansi_c(rng: &mut Rng) -> Generated {
+    let inner = [
+        "\\' && python -m ensurepip && \\'",
+        "a\\'b; pip install -U pip; \\'",
+        "\\\\' && python -m ensurepip",
+        "x\\x27 && python3 -m ensurepip && \\047",
+        "\\n && \\t",
+        "it\\'s",
+    ];
+    let mut word = String::from("$'");
+    for _ in 0..1 + rng.below(2) {
+        let piece: &str = inner[rng.below(inner.len())];
+        word.push_str(piece);
+    }
+    word.push('\'');
+    // `\\'` ends the quote early: what follows must still be valid.
+    if word.contains("\\\\'") {
+        word = "$'\\\\'".to_string();
+    }
+    let mut parts = vec![format!("echo {word}")];
+    if rng.chance(2) {
+        parts.insert(0, case_command(rng));
+    }
+    if rng.chance(2) {
+        parts.push("python -m ensurepip".to_string());
+    }
+    let cmd = parts.join(" && ");
+    let text = format!("[phases.install]\ncmds = [{}, \"b\"]\n", toml_basic(&cmd));
+    Generated {
+        bytes: text.into_bytes(),
+        kind: Kind::NixpacksToml,
+        expect: Expect::Keeps {
+            values: vec![format!("echo {word}")],
+            comments: Vec::new(),
+        },
+        big: false,
+    }
+}
+
+/// An array of items with suppression and other comments between them.
+fn gen_suppressed(rng: &mut Rng) -> Generated {
+    const ITEMS: &[(&str, Option<&str>)] = &[
+        ("python -m ensurepip", Some("NF001")),
+        ("python3 -m ensurepip --upgrade", Some("NF001")),
+        ("pip install -U pip", Some("NF002")),
+        ("make", None),
+        ("pip install -r requirements.txt", None),
+    ];
+    const COMMENTS: &[&str] = &[
+        "# nixfix: ignore",
+        "# nixfix: ignore[NF001]",
+        "# nixfix: ignore[NF002]",
+        "# nixfix: ignore[ensurepip]",
+        "# a note",
+        "",
+        "",
+    ];
+    let json = rng.chance(5);
+    // The closing bracket on the last item's line (which then has no comment).
+    let tight = !json && rng.chance(3);
+    let mut lines = Vec::new();
+    let (mut values, mut comments) = (Vec::new(), Vec::new());
+    let n = 1 + rng.below(6);
+    for line in 0..n {
+        let last = line + 1 == n;
+        if !json && rng.chance(4) {
+            let c = format!("# own line {line}");
+            comments.push(c.clone());
+            lines.push(format!("  {c}"));
+        }
+        let comment = if json || (last && tight) {
+            ""
+        } else {
+            *rng.pick(COMMENTS)
+        };
+        let mut items = Vec::new();
+        let mut kept_here = false;
+        for _ in 0..1 + usize::from(rng.chance(4)) {
+            let (text, rule) = ITEMS[rng.below(ITEMS.len())];
+            let suppressed = rule.is_some_and(|r| {
+                comment == "# nixfix: ignore"
+                    || comment.contains(r)
+                    || (r == "NF001" && comment.contains("ensurepip"))
+            });
+            if rule.is_none() || suppressed {
+                kept_here = true;
+                values.push(text.to_string());
+            }
+            items.push(if json {
+                json_str(text)
+            } else {
+                toml_basic(text)
+            });
+        }
+        if kept_here && !comment.is_empty() {
+            comments.push(comment.to_string());
+        }
+        let comma = if last && (json || rng.chance(2)) {
+            ""
+        } else {
+            ","
+        };
+        let mut l = format!("  {}{comma}", items.join(", "));
+        if !comment.is_empty() {
+            l.push(' ');
+            l.push_str(comment);
+        }
+        if last && tight {
+            l.push(']');
+        }
+        lines.push(l);
+    }
+    let close = if tight { "" } else { "\n]" };
+    let body = format!("{}{close}", lines.join("\n"));
+    let (text, kind) = if json {
+        (
+            format!("{{\"phases\": {{\"install\": {{\"cmds\": [\n{body}\n}}}}}}\n"),
+            Kind::NixpacksJson,
+        )
+    } else {
+        (
+            format!("[phases.install]\ncmds = [\n{body}\n"),
+            Kind::NixpacksToml,
+        )
+    };
+    Generated {
+        bytes: text.into_bytes(),
+        kind,
+        expect: Expect::Keeps { values, comments },
+        big: false,
+    }
+}
+
+/// One generated input (a big one about once in `big_one_in`).
+pub fn generate(rng: &mut Rng, big_one_in: usize) -> Generated {
+    if rng.chance(big_one_in) {
+        return gen_big(rng);
+    }
+    match rng.below(4) {
+        0 => gen_deep(rng),
+        1 => gen_wrappers(rng),
+        2 => gen_ansi_c(rng),
+        _ => gen_suppressed(rng),
+    }
+}
+
+/// Whether what `g` expects holds of its fix (the common properties are
+/// [`check`]'s).
+pub fn expect_holds(g: &Generated) -> Result<(), String> {
+    let r = fix(&g.bytes, g.kind);
+    let out = r
+        .fixed
+        .clone()
+        .unwrap_or_else(|| String::from_utf8_lossy(&g.bytes).into_owned());
+    let err = r.error.clone().unwrap_or_default();
+    match &g.expect {
+        Expect::Nothing => Ok(()),
+        Expect::Depth(d) => {
+            let refused = r.status == Status::Error;
+            let for_depth = err.contains("nest deeper than");
+            if *d <= nixfix::document::MAX_DEPTH && for_depth {
+                Err(format!("depth {d} refused: {err}"))
+            } else if *d > nixfix::document::MAX_DEPTH && !refused {
+                Err(format!("depth {d} accepted"))
+            } else {
+                Ok(())
+            }
+        }
+        Expect::NotSilent { exact } => {
+            if r.status == Status::Error {
+                return Err(format!("refused: {err}"));
+            }
+            let ours = |f: &&nixfix::engine::Reported| f.code == "NF001" || f.code == "NF002";
+            let fixed = r.findings.iter().filter(ours).any(|f| f.fixed);
+            let reported = r.findings.iter().any(|f| ours(&f));
+            if *exact && !fixed {
+                Err(format!("not fixed: {:?}", r.findings))
+            } else if !reported && r.status != Status::Fixed {
+                Err("passed silently".into())
+            } else {
+                Ok(())
+            }
+        }
+        Expect::Keeps { values, comments } => {
+            if r.status == Status::Error {
+                return Err(format!("refused: {err}"));
+            }
+            let strings = string_values(&out, g.kind).ok_or("the output does not parse")?;
+            for v in values {
+                if !strings.iter().any(|s| s.contains(v.as_str())) {
+                    return Err(format!("lost the value {v:?}"));
+                }
+            }
+            for c in comments {
+                if !out.contains(c.as_str()) {
+                    return Err(format!("lost the comment {c:?}"));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The time a run of `bytes` may take before it counts as slow: linear in
+/// its size.
+pub fn slow_limit(bytes: usize) -> Duration {
+    let per_byte = if cfg!(debug_assertions) { 50 } else { 5 };
+    SLOW + Duration::from_micros((bytes * per_byte) as u64)
 }
 
 fn main() {

@@ -175,14 +175,14 @@ pub fn run() -> u8 {
         ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
         ColorWhen::Auto => {}
     }
-    match cli.command {
+    let code = match cli.command {
         Some(Command::Rule { code }) => explain(&code),
         Some(Command::Rules) => list_rules(),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "nixfix", &mut buf);
-            emit(&mut std::io::stdout(), &String::from_utf8_lossy(&buf));
+            emit(&mut output::stdout(), &String::from_utf8_lossy(&buf));
             EXIT_CLEAN
         }
         Some(Command::Man) => {
@@ -190,7 +190,7 @@ pub fn run() -> u8 {
             let mut buf = Vec::new();
             match clap_mangen::Man::new(cmd).render(&mut buf) {
                 Ok(()) => {
-                    emit(&mut std::io::stdout(), &String::from_utf8_lossy(&buf));
+                    emit(&mut output::stdout(), &String::from_utf8_lossy(&buf));
                     EXIT_CLEAN
                 }
                 Err(e) => {
@@ -200,7 +200,8 @@ pub fn run() -> u8 {
             }
         }
         None => fix(cli.fix),
-    }
+    };
+    output::delivered(code)
 }
 
 fn explain(code: &str) -> u8 {
@@ -208,7 +209,7 @@ fn explain(code: &str) -> u8 {
         Some(r) => {
             let head = format!("# {} {}\n\n{}\n\n", r.code(), r.name(), r.summary());
             emit(
-                &mut anstream::stdout(),
+                &mut output::painted_stdout(),
                 &format!("{head}{}", r.explanation()),
             );
             EXIT_CLEAN
@@ -239,7 +240,7 @@ fn list_rules() -> u8 {
             r.summary()
         ));
     }
-    emit(&mut anstream::stdout(), &s);
+    emit(&mut output::painted_stdout(), &s);
     EXIT_CLEAN
 }
 
@@ -306,7 +307,7 @@ fn fix(mut args: FixArgs) -> u8 {
                 args.exclude.extend(s.exclude);
             }
             Err(e) => {
-                eprintln!("nixfix: {}: {e}", p.display());
+                eprintln!("nixfix: {}: {e}", output::shown_path(p));
                 return EXIT_ERROR;
             }
         }
@@ -341,7 +342,7 @@ fn fix(mut args: FixArgs) -> u8 {
         match read_list(list) {
             Ok(more) => paths.extend(more),
             Err(e) => {
-                eprintln!("nixfix: {}: {e}", list.display());
+                eprintln!("nixfix: {}: {e}", output::shown_path(list));
                 return EXIT_ERROR;
             }
         }
@@ -355,6 +356,11 @@ fn fix(mut args: FixArgs) -> u8 {
             return EXIT_ERROR;
         }
         return fix_stdin(&args, rules);
+    }
+    if args.write
+        && let Err(e) = crate::write::clean_up_on_signals()
+    {
+        eprintln!("nixfix: warning: no clean-up on SIGINT/SIGTERM ({e})");
     }
     let walk = WalkOptions {
         no_ignore: args.no_ignore,
@@ -615,7 +621,7 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
         config_paths: false,
     };
     let r = driver::fix_bytes(&name, &bytes, kind, &env, &opts);
-    let mut out = std::io::stdout().lock();
+    let mut out = output::stdout();
     let mut err = anstream::stderr().lock();
     if r.status == Status::Error {
         if let Some(l) = output::error_line(&r) {
@@ -631,7 +637,7 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
             }
         }
         Format::Text if args.check => {
-            let mut painted = anstream::stdout().lock();
+            let mut painted = output::painted_stdout();
             for l in output::finding_lines(&r, Which::Fixes) {
                 emit(&mut painted, &format!("{l}\n"));
             }
@@ -642,12 +648,7 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
                 .fixed
                 .as_deref()
                 .unwrap_or_else(|| std::str::from_utf8(&bytes).unwrap_or_default());
-            if let Err(e) = std::io::Write::write_all(&mut out, text.as_bytes())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                eprintln!("nixfix: <stdout>: {e}");
-                return EXIT_ERROR;
-            }
+            emit(&mut out, text);
         }
     }
     if !args.quiet && args.format == Format::Text {

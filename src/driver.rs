@@ -12,6 +12,64 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// keeps memory bounded on a stray multi-gigabyte file.
 pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 
+/// Files bigger than this are fixed one budget's worth at a time (see
+/// [`MemoryBudget`]); real configs are a few KiB.
+pub const BIG_FILE: usize = 64 * 1024;
+
+/// How many bytes of big files may be being fixed at once, over all
+/// threads. Fixing a file takes memory in proportion to its size (the
+/// parsed TOML and the shell structure of its commands: up to about 170
+/// bytes per byte of input, see benches/scale.py), so 16 threads each on a
+/// file of several MiB could take tens of GiB; held to one
+/// [`MAX_FILE_SIZE`] of input at a time, a run stays within a bounded
+/// multiple of it however many threads it has.
+pub struct MemoryBudget {
+    used: Mutex<usize>,
+    freed: std::sync::Condvar,
+    limit: usize,
+}
+
+/// A share of a [`MemoryBudget`], given back when dropped.
+pub struct Share<'a> {
+    budget: &'a MemoryBudget,
+    bytes: usize,
+}
+
+impl MemoryBudget {
+    pub const fn new(limit: usize) -> MemoryBudget {
+        MemoryBudget {
+            used: Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+            limit,
+        }
+    }
+
+    /// Wait until `bytes` (at most the whole budget) fit, and take them.
+    pub fn take(&self, bytes: usize) -> Share<'_> {
+        let bytes = bytes.min(self.limit);
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used + bytes > self.limit {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += bytes;
+        Share {
+            budget: self,
+            bytes,
+        }
+    }
+}
+
+impl Drop for Share<'_> {
+    fn drop(&mut self) {
+        let mut used = self.budget.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used -= self.bytes;
+        self.budget.freed.notify_all();
+    }
+}
+
+/// The budget every run shares.
+static BIG_FILES: MemoryBudget = MemoryBudget::new(MAX_FILE_SIZE as usize);
+
 /// A file to process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -411,7 +469,7 @@ pub fn follow_config_path(railway: &Candidate, target: &str) -> Option<Named> {
     if !real.starts_with(&real_root) {
         return Some(Named::Note(format!(
             "build.nixpacksConfigPath names `{target}`, outside {}; not followed",
-            root.display()
+            crate::output::shown_path(&root)
         )));
     }
     real.is_file().then_some({
@@ -545,6 +603,15 @@ fn read_capped(file: &std::fs::File) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// Open a file for reading without blocking on a FIFO or a device.
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut o, libc::O_NONBLOCK);
+    o.open(path)
+}
+
 /// Read, fix and (with `write`) write one file.
 pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     let path = &c.path;
@@ -576,25 +643,39 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
                     name_kind,
                     format!(
                         "symlink to {} outside {}; not followed",
-                        target.display(),
-                        root.display()
+                        crate::output::shown_path(&target),
+                        crate::output::shown_path(&root)
                     ),
                 );
             }
             _ => {}
         }
     }
-    // A named FIFO or device would block or never end: regular files only.
-    if c.explicit
+    // A FIFO or a device would block or never end: regular files only,
+    // checked before opening (through a link too) and opened non-blocking,
+    // so a file swapped for a FIFO in between cannot hang the run either.
+    if (c.explicit || is_link)
         && let Ok(m) = std::fs::metadata(path)
         && !m.is_file()
         && !m.is_dir()
     {
         return FileReport::error(path, name_kind, "not a regular file");
     }
-    let file = match std::fs::File::open(path) {
+    let file = match open_nonblocking(path) {
         Ok(f) => f,
         Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
+    };
+    // With --write, what the file is before it is read: the write checks
+    // that it is still the same before replacing it.
+    let read_meta = if opts.write {
+        match file.metadata() {
+            Ok(m) if m.is_file() => Some(m),
+            Ok(m) if m.is_dir() => return FileReport::error(path, name_kind, "is a directory"),
+            Ok(_) => return FileReport::error(path, name_kind, "not a regular file"),
+            Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
+        }
+    } else {
+        None
     };
     let bytes = match read_capped(&file) {
         Ok(b) => b,
@@ -619,13 +700,14 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let env = Environment::from_dir(dir);
+    let _share = (bytes.len() > BIG_FILE).then(|| BIG_FILES.take(bytes.len()));
     let mut report = fix_bytes(path, &bytes, name_kind, &env, opts);
-    if opts.write && report.status == Status::Fixed {
+    if let Some(meta) = read_meta
+        .as_ref()
+        .filter(|_| report.status == Status::Fixed)
+    {
         let fixed = report.fixed.as_deref().unwrap_or_default();
-        // The file's own metadata (an fstat) saves a stat and an lstat by
-        // path; a link is resolved by `replace` itself.
-        let meta = if is_link { None } else { file.metadata().ok() };
-        match crate::write::replace(path, fixed.as_bytes(), meta.as_ref()) {
+        match crate::write::replace(path, fixed.as_bytes(), meta, is_link) {
             Ok(()) => report.written = true,
             Err(e) => {
                 report.status = Status::Error;
@@ -703,6 +785,29 @@ mod tests {
         let mut got = Vec::new();
         run_ordered(&items, 4, |&i| i * 2, |r| got.push(r));
         assert_eq!(got, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_memory_budget_holds_back_what_does_not_fit() {
+        let budget = MemoryBudget::new(10);
+        let a = budget.take(6);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _b = budget.take(6);
+                tx.send(()).unwrap();
+            });
+            // The second share does not fit while the first is held.
+            assert!(
+                rx.recv_timeout(std::time::Duration::from_millis(200))
+                    .is_err()
+            );
+            drop(a);
+            rx.recv_timeout(std::time::Duration::from_secs(10))
+                .expect("taken once the first share is given back");
+        });
+        // More than the whole budget is taken as the whole budget.
+        drop(budget.take(1000));
     }
 
     #[test]

@@ -92,19 +92,52 @@ pub fn apply(text: &str, edits: Vec<Edit>) -> Result<String, EditError> {
 /// Map a byte offset in the text produced by `edits` (normalized, as applied)
 /// back to the offset in the text they were applied to.
 pub fn map_back(pos: usize, edits: &[Edit]) -> usize {
-    let mut delta: isize = 0;
-    for e in edits {
-        let new_start = (e.range.start as isize + delta) as usize;
-        let new_end = new_start + e.replacement.len();
-        if pos < new_start {
-            break;
+    MapBack::new(edits.to_vec()).map(pos)
+}
+
+/// The edits of one step (normalized, as applied), ready to map many
+/// offsets of the new text back to the old one in `O(log n)` each.
+#[derive(Debug, Clone, Default)]
+pub struct MapBack {
+    edits: Vec<Edit>,
+    /// Where each edit's replacement starts in the new text.
+    new_starts: Vec<usize>,
+    /// The length change of the edits up to and including each one.
+    deltas: Vec<isize>,
+}
+
+impl MapBack {
+    pub fn new(edits: Vec<Edit>) -> MapBack {
+        let mut new_starts = Vec::with_capacity(edits.len());
+        let mut deltas = Vec::with_capacity(edits.len());
+        let mut delta: isize = 0;
+        for e in &edits {
+            new_starts.push((e.range.start as isize + delta) as usize);
+            delta += e.replacement.len() as isize - e.range.len() as isize;
+            deltas.push(delta);
         }
-        if pos < new_end {
+        MapBack {
+            edits,
+            new_starts,
+            deltas,
+        }
+    }
+
+    /// The offset in the old text of `pos` in the new one: inside a
+    /// replacement, where the replaced range starts.
+    pub fn map(&self, pos: usize) -> usize {
+        // The new text's replacements are sorted and disjoint, so only the
+        // last one starting at or before `pos` can hold it.
+        let k = self.new_starts.partition_point(|&s| s <= pos);
+        if k == 0 {
+            return pos;
+        }
+        let e = &self.edits[k - 1];
+        if pos < self.new_starts[k - 1] + e.replacement.len() {
             return e.range.start;
         }
-        delta += e.replacement.len() as isize - e.range.len() as isize;
+        (pos as isize - self.deltas[k - 1]).max(0) as usize
     }
-    (pos as isize - delta).max(0) as usize
 }
 
 #[cfg(test)]
@@ -162,5 +195,49 @@ mod tests {
         assert_eq!(map_back(6, &edits), 5);
         assert_eq!(map_back(0, &edits), 2);
         assert_eq!(map_back(4, &edits), 5); // inside the insertion
+    }
+
+    /// The reference: walk every edit (what `MapBack` does in `O(log n)`).
+    fn map_back_linear(pos: usize, edits: &[Edit]) -> usize {
+        let mut delta: isize = 0;
+        for e in edits {
+            let new_start = (e.range.start as isize + delta) as usize;
+            if pos < new_start {
+                break;
+            }
+            if pos < new_start + e.replacement.len() {
+                return e.range.start;
+            }
+            delta += e.replacement.len() as isize - e.range.len() as isize;
+        }
+        (pos as isize - delta).max(0) as usize
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn map_back_agrees_with_a_walk_over_the_edits(
+            raw in proptest::collection::vec((0usize..60, 0usize..4, 0usize..4), 0..12),
+        ) {
+            let mut edits: Vec<Edit> = raw
+                .iter()
+                .map(|&(at, len, rep)| Edit::replace(at..at + len, "x".repeat(rep)))
+                .collect();
+            edits.sort_by_key(|e| e.range.start);
+            // Keep a disjoint subset, as normalize leaves them.
+            let mut kept: Vec<Edit> = Vec::new();
+            for e in edits {
+                let fits = kept.last().is_none_or(|l| {
+                    e.range.start >= l.range.end
+                        && !(e.range.start == l.range.end && e.range.is_empty() && l.range.is_empty())
+                });
+                if fits {
+                    kept.push(e);
+                }
+            }
+            let m = MapBack::new(kept.clone());
+            for pos in 0..80 {
+                proptest::prop_assert_eq!(m.map(pos), map_back_linear(pos, &kept), "pos {}", pos);
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@
 //! the output changes nothing.
 
 use crate::config::{Environment, Kind};
-use crate::document::{self, Document, Format, ParseError, line_col};
+use crate::document::{self, Document, Format, ParseError};
 use crate::edit::{self, Edit};
 use crate::rules::{Context, Derived, Finding, Rule};
 
@@ -113,10 +113,13 @@ pub fn fix_text(
         .filter(|r| r.may_apply(text))
         .collect();
     let mut cur = text.to_string();
-    let mut history: Vec<Vec<Edit>> = Vec::new();
+    // Each step's edits, to place findings made on later texts in the original.
+    let mut history: Vec<edit::MapBack> = Vec::new();
     let crlf = document::eol(text) == "\r\n";
     let scripts = crate::rules::ScriptCache::default();
-    let mut findings = Vec::new();
+    // Findings with the number of steps applied before the text they were
+    // made on; placed in the original text all at once at the end.
+    let mut findings: Vec<(Finding, usize)> = Vec::new();
     // Whether `doc` was patched rather than parsed since the last parse.
     let mut patched = false;
     for _step in 0..MAX_STEPS {
@@ -137,7 +140,9 @@ pub fn fix_text(
                         ));
                     }
                 }
-                findings.extend(warnings.into_iter().map(|w| place(w, text, &history)));
+                let steps = history.len();
+                findings.extend(warnings.into_iter().map(|w| (w, steps)));
+                let mut findings = place(findings, text, &history);
                 findings.sort_by_key(|f| (f.line, f.column, !f.fixed));
                 return Ok(Outcome {
                     output: cur,
@@ -168,10 +173,9 @@ pub fn fix_text(
                     })?;
                     patched = false;
                 }
-                for f in fixes {
-                    findings.push(place(f, text, &history));
-                }
-                history.push(edits);
+                let steps = history.len();
+                findings.extend(fixes.into_iter().map(|f| (f, steps)));
+                history.push(edit::MapBack::new(edits));
                 cur = next;
             }
         }
@@ -206,7 +210,8 @@ fn step(
     scripts: &crate::rules::ScriptCache,
     crlf: bool,
 ) -> Result<Step, FixError> {
-    let suppressions = crate::suppress::Suppressions::scan(cur);
+    scripts.next_step();
+    let suppressions = crate::suppress::Suppressions::scan(cur, doc.format);
     let derived = Derived::default();
     let cx = Context {
         text: cur,
@@ -261,22 +266,36 @@ fn format_name(f: Format) -> &'static str {
     }
 }
 
-/// Place a finding made on the text after `history` in the original text.
-fn place(f: Finding, original: &str, history: &[Vec<Edit>]) -> Reported {
-    let mut pos = f.offset;
-    for step in history.iter().rev() {
-        pos = edit::map_back(pos, step);
-    }
-    let (line, column) = line_col(original, pos);
-    Reported {
-        code: f.code,
-        message: f.message,
-        line,
-        column,
-        fixed: f.fixed,
-        before: f.before,
-        after: f.after,
-    }
+/// Place findings in the original text: each was made on the text after
+/// the first `n` steps of `history`, and is mapped back through them.
+fn place(
+    findings: Vec<(Finding, usize)>,
+    original: &str,
+    history: &[edit::MapBack],
+) -> Vec<Reported> {
+    let offsets: Vec<usize> = findings
+        .iter()
+        .map(|(f, n)| {
+            history[..*n]
+                .iter()
+                .rev()
+                .fold(f.offset, |pos, step| step.map(pos))
+        })
+        .collect();
+    let places = document::line_cols(original, &offsets);
+    findings
+        .into_iter()
+        .zip(places)
+        .map(|((f, _), (line, column))| Reported {
+            code: f.code,
+            message: f.message,
+            line,
+            column,
+            fixed: f.fixed,
+            before: f.before,
+            after: f.after,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -342,6 +361,72 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.output, whole);
+    }
+
+    fn fixed(t: &str, kind: Kind) -> String {
+        fix_text(t, kind, &Environment::default(), &Options::default())
+            .unwrap()
+            .output
+    }
+
+    /// Issue 11: removing the next item kept the suppression comment of the
+    /// one before only until the next pass, which then removed it too.
+    #[test]
+    fn suppression_holds_across_passes_and_comments_of_kept_items_stay() {
+        for (t, want) in [
+            (
+                "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore\n  \"pip install -U pip\"]\n",
+                "[phases.install]\ncmds = [\n  \"python -m ensurepip\" # nixfix: ignore\n]\n",
+            ),
+            // With a trailing comma, the kept item's comma stays as the new one.
+            (
+                "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore[NF001]\n  \"pip install -U pip\",]\n",
+                "[phases.install]\ncmds = [\n  \"python -m ensurepip\", # nixfix: ignore[NF001]\n]\n",
+            ),
+            // A comment on the line before a removed item, or after a kept one.
+            (
+                "[phases.install]\ncmds = [\n  'make', # build it\n  'python -m ensurepip']\n",
+                "[phases.install]\ncmds = [\n  'make' # build it\n]\n",
+            ),
+            (
+                "[phases.install]\ncmds = [\n  'make',\n  # then\n  'python -m ensurepip']\n",
+                "[phases.install]\ncmds = [\n  'make'\n  # then\n]\n",
+            ),
+            (
+                "[phases.install]\ncmds = ['python -m ensurepip', # why\n  'make']\n",
+                "[phases.install]\ncmds = [# why\n  'make']\n",
+            ),
+            (
+                "[phases.install]\ncmds = ['python -m ensurepip', # a\n  'pip install -U pip']\n",
+                // (Emptied, the install goes back to the provider's: NF006.)
+                "[phases.install]\ncmds = [\"...\" # a\n  ]\n",
+            ),
+            // Found by the fuzzer: the item before a line removed whole was
+            // cut up to the next item, joining its line with the comment's.
+            (
+                "[phases.install]\ncmds = [\n  'pip install -U pip', 'python -m ensurepip',\n  'python -m ensurepip',\n  # own line\n  'make',\n]\n",
+                "[phases.install]\ncmds = [\n  # own line\n  'make',\n]\n",
+            ),
+        ] {
+            let out = fixed(t, Kind::NixpacksToml);
+            assert_eq!(out, want, "{t:?}");
+            assert_eq!(fixed(&out, Kind::NixpacksToml), out, "idempotent");
+        }
+    }
+
+    /// Issue 11: text inside a string is not a suppression comment.
+    #[test]
+    fn a_directive_inside_a_string_suppresses_nothing() {
+        let t = "[phases.install]\ncmds = [\"echo # nixfix: ignore\", \"python -m ensurepip\"]\n";
+        assert_eq!(
+            fixed(t, Kind::NixpacksToml),
+            "[phases.install]\ncmds = [\"echo # nixfix: ignore\"]\n"
+        );
+        let j = "{\"phases\": {\"install\": {\"cmds\": [\"echo # nixfix: ignore\", \"python -m ensurepip\"]}}}";
+        assert_eq!(
+            fixed(j, Kind::NixpacksJson),
+            "{\"phases\": {\"install\": {\"cmds\": [\"echo # nixfix: ignore\"]}}}"
+        );
     }
 
     #[test]

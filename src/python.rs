@@ -42,56 +42,299 @@ pub fn python_program(word: &str) -> Option<Option<String>> {
     None
 }
 
-/// After the interpreter's own flags, the module run with `-m`, and the index
-/// of the first word after it.
+/// After the interpreter's own options, the module run with `-m` and the
+/// index of the first word after it, read as CPython reads its options:
+/// short options cluster (`-Im ensurepip`, `-Bqm ensurepip`), `-m`, `-W`
+/// and `-X` take the rest of the cluster or the next word, `-c` runs code
+/// and a word not starting with `-` is a script (neither is a module).
 fn module_after(args: &[&str]) -> Option<(String, usize)> {
     let mut i = 1;
     while i < args.len() {
         let a = args[i];
-        if a == "-m" {
-            return args.get(i + 1).map(|m| (m.to_string(), i + 2));
-        }
-        if let Some(m) = a.strip_prefix("-m")
-            && !m.is_empty()
-            && !a.starts_with("--")
-        {
-            return Some((m.to_string(), i + 1));
-        }
-        if a == "-W" || a == "-X" {
+        if a == "--check-hash-based-pycs" {
             i += 2;
             continue;
         }
-        if a.starts_with('-') && !a.starts_with("--") && a.len() > 1 {
-            i += 1;
-            continue;
+        let cluster = a
+            .strip_prefix('-')
+            .filter(|c| !c.is_empty() && !c.starts_with('-'))?;
+        let mut next = i + 1;
+        for (k, ch) in cluster.char_indices() {
+            let rest = &cluster[k + ch.len_utf8()..];
+            match ch {
+                'm' if rest.is_empty() => return args.get(i + 1).map(|m| (m.to_string(), i + 2)),
+                'm' => return Some((rest.to_string(), i + 1)),
+                'W' | 'X' => {
+                    if rest.is_empty() {
+                        next = i + 2;
+                    }
+                    break;
+                }
+                'b' | 'B' | 'd' | 'E' | 'i' | 'I' | 'O' | 'P' | 'q' | 'R' | 's' | 'S' | 'u'
+                | 'v' | 'x' => {}
+                // -c (code), -h / -V (help, version) and unknown options:
+                // no module runs.
+                _ => return None,
+            }
         }
-        return None;
+        i = next;
     }
     None
 }
 
-/// Wrappers that run the rest of the words as a command.
-fn skip_wrappers(args: &[&str]) -> usize {
-    let mut i = 0;
-    while i < args.len() {
-        // `/usr/bin/env` is `env`.
-        match basename(args[i]) {
-            "sudo" | "command" | "exec" | "time" | "nice" | "nohup" => {
+/// A program that runs the rest of its words as a command, and its
+/// options as getopt reads them.
+struct Wrapper {
+    name: &'static str,
+    /// Short options without a value.
+    flags: &'static str,
+    /// Short options that take a value (the rest of the cluster or the next word).
+    valued: &'static str,
+    /// Short options with which the command is not run (`command -v`).
+    no_run: &'static str,
+    /// Long options without a value.
+    long_flags: &'static [&'static str],
+    /// Long options that take a value (`--user=app` or `--user app`).
+    long_valued: &'static [&'static str],
+    /// `VAR=value` words may come between the options and the command.
+    assignments: bool,
+    /// Words between the options and the command (`timeout`'s duration).
+    positional: usize,
+    /// `nice -10`: a number as an option.
+    numeric_option: bool,
+}
+
+const fn wrapper(name: &'static str, flags: &'static str, valued: &'static str) -> Wrapper {
+    Wrapper {
+        name,
+        flags,
+        valued,
+        no_run: "",
+        long_flags: &[],
+        long_valued: &[],
+        assignments: false,
+        positional: 0,
+        numeric_option: false,
+    }
+}
+
+/// Wrappers nixfix reads exactly: what follows their options is the
+/// command, removed with them (`nice -n 10 python -m ensurepip` goes whole).
+const WRAPPERS: &[Wrapper] = &[
+    Wrapper {
+        no_run: "eKlVvh",
+        long_flags: &[
+            "--background",
+            "--login",
+            "--non-interactive",
+            "--preserve-env",
+            "--set-home",
+            "--shell",
+            "--stdin",
+            "--askpass",
+        ],
+        long_valued: &[
+            "--user",
+            "--group",
+            "--chdir",
+            "--chroot",
+            "--close-from",
+            "--prompt",
+            "--role",
+            "--type",
+            "--command-timeout",
+            "--other-user",
+            "--host",
+        ],
+        assignments: true,
+        ..wrapper("sudo", "AbEHiknPSs", "CDgprTtUuc")
+    },
+    Wrapper {
+        no_run: "C",
+        ..wrapper("doas", "ns", "u")
+    },
+    Wrapper {
+        long_valued: &["--adjustment"],
+        numeric_option: true,
+        ..wrapper("nice", "", "n")
+    },
+    Wrapper {
+        long_flags: &["--preserve-status", "--foreground", "--verbose"],
+        long_valued: &["--signal", "--kill-after"],
+        positional: 1,
+        ..wrapper("timeout", "v", "ks")
+    },
+    wrapper("exec", "cl", "a"),
+    Wrapper {
+        long_flags: &["--ignore-environment", "--debug"],
+        long_valued: &["--unset", "--chdir"],
+        assignments: true,
+        ..wrapper("env", "iv", "uC")
+    },
+    Wrapper {
+        no_run: "vV",
+        ..wrapper("command", "p", "")
+    },
+    Wrapper {
+        long_flags: &["--append", "--verbose", "--portability", "--quiet"],
+        long_valued: &["--output", "--format"],
+        ..wrapper("time", "apqv", "of")
+    },
+    wrapper("nohup", "", ""),
+    Wrapper {
+        long_valued: &["--input", "--output", "--error"],
+        ..wrapper("stdbuf", "", "ioe")
+    },
+    Wrapper {
+        long_flags: &["--ctty", "--fork", "--wait"],
+        ..wrapper("setsid", "cfw", "")
+    },
+    Wrapper {
+        no_run: "p",
+        ..wrapper("ionice", "t", "cn")
+    },
+];
+
+/// Programs that run a command from their words in a way nixfix does not
+/// edit (arguments from stdin, another root, a remote host, a lock...):
+/// a Python tool run through one is reported, never removed.
+pub const UNEDITABLE_WRAPPERS: &[&str] = &[
+    "xargs",
+    "parallel",
+    "chrt",
+    "taskset",
+    "chroot",
+    "flock",
+    "watch",
+    "strace",
+    "ltrace",
+    "unbuffer",
+    "eatmydata",
+    "fakeroot",
+    "nsenter",
+    "unshare",
+    "firejail",
+    "catchsegv",
+    "valgrind",
+    "proot",
+    "runuser",
+    "su",
+    "caffeinate",
+    "script",
+    "systemd-run",
+    "busybox",
+    "gosu",
+    "su-exec",
+    "setpriv",
+    "prlimit",
+    "numactl",
+    "cpulimit",
+    "tini",
+    "dumb-init",
+];
+
+/// Where the command a wrapper runs starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrapped {
+    /// At this word (0 when the words are not a wrapper).
+    At(usize),
+    /// The wrapper runs no command with these options (`command -v x`).
+    NotRun,
+    /// A wrapper whose words nixfix cannot read exactly (an unknown
+    /// option, `xargs`): what it runs is reported, not edited.
+    Unclear,
+}
+
+/// The options of wrapper `w` in `args[i..]` (`args[i]` is its name): the
+/// index of the first word after them, or why there is none.
+fn skip_options(w: &Wrapper, args: &[&str], mut i: usize) -> Result<usize, Wrapped> {
+    i += 1;
+    while let Some(&a) = args.get(i) {
+        if a == "--" {
+            i += 1;
+            break;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let name = format!("--{}", long.split('=').next().unwrap_or(long));
+            if w.long_flags.contains(&name.as_str()) {
                 i += 1;
-                while i < args.len() && args[i].starts_with('-') {
-                    i += 1;
-                }
+            } else if w.long_valued.contains(&name.as_str()) {
+                i += if long.contains('=') { 1 } else { 2 };
+            } else {
+                return Err(Wrapped::Unclear);
             }
-            "env" => {
-                i += 1;
-                while i < args.len() && (args[i].starts_with('-') || args[i].contains('=')) {
-                    i += 1;
+            continue;
+        }
+        let Some(cluster) = a.strip_prefix('-').filter(|c| !c.is_empty()) else {
+            break;
+        };
+        if w.numeric_option && cluster.bytes().all(|b| b.is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let mut next = i + 1;
+        for (k, ch) in cluster.char_indices() {
+            if w.no_run.contains(ch) {
+                return Err(Wrapped::NotRun);
+            } else if w.valued.contains(ch) {
+                if cluster[k + ch.len_utf8()..].is_empty() {
+                    next = i + 2;
                 }
+                break;
+            } else if !w.flags.contains(ch) {
+                return Err(Wrapped::Unclear);
             }
-            _ => return i,
+        }
+        i = next;
+    }
+    if w.assignments {
+        while args.get(i).is_some_and(|a| is_assignment_word(a)) {
+            i += 1;
         }
     }
-    i
+    i += w.positional;
+    if i >= args.len() {
+        // Nothing left to run (`sudo -v`, `nohup`): not a command here.
+        return Err(Wrapped::NotRun);
+    }
+    Ok(i)
+}
+
+fn is_assignment_word(w: &str) -> bool {
+    w.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// Where the command starts after the wrappers in front of it
+/// (`sudo -u app nice -n 5 python -m ensurepip`: at `python`).
+pub fn wrapped(args: &[&str]) -> Wrapped {
+    let mut i = 0;
+    while let Some(&a) = args.get(i) {
+        let name = basename(a);
+        if UNEDITABLE_WRAPPERS.contains(&name) {
+            return Wrapped::Unclear;
+        }
+        let Some(w) = WRAPPERS.iter().find(|w| w.name == name) else {
+            return Wrapped::At(i);
+        };
+        match skip_options(w, args, i) {
+            Ok(next) => i = next,
+            Err(why) => return why,
+        }
+    }
+    Wrapped::At(i)
+}
+
+/// The start of the command proper, for the invocations below: `None` when
+/// a wrapper hides it (reported by the rules, see [`wrapped`]).
+fn skip_wrappers(args: &[&str]) -> Option<usize> {
+    match wrapped(args) {
+        Wrapped::At(i) => Some(i),
+        Wrapped::NotRun | Wrapped::Unclear => None,
+    }
 }
 
 /// A recognised invocation of a Python tool.
@@ -109,7 +352,7 @@ pub struct Invocation {
 
 /// `pip ...`, `pip3.11 ...` or `python -m pip ...`.
 pub fn pip_invocation(args: &[&str]) -> Option<Invocation> {
-    let p = skip_wrappers(args);
+    let p = skip_wrappers(args)?;
     let prog = *args.get(p)?;
     let b = basename(prog);
     let venv = is_venv_path(prog);
@@ -140,7 +383,7 @@ pub fn pip_invocation(args: &[&str]) -> Option<Invocation> {
 
 /// `python -m ensurepip ...` in any spelling.
 pub fn ensurepip_invocation(args: &[&str]) -> Option<Invocation> {
-    let p = skip_wrappers(args);
+    let p = skip_wrappers(args)?;
     let prog = *args.get(p)?;
     let python = python_program(prog)?;
     let (module, rest) = module_after(&args[p..])?;
@@ -164,7 +407,7 @@ pub fn activates_venv(cmd: &SimpleCommand) -> bool {
 /// The directory a command creates a virtualenv in: `python -m venv DIR`,
 /// `virtualenv DIR`, `uv venv DIR`.
 pub fn creates_venv(args: &[&str]) -> Option<String> {
-    let p = skip_wrappers(args);
+    let p = skip_wrappers(args)?;
     let prog = *args.get(p)?;
     let rest = if python_program(prog).is_some() {
         let (module, rest) = module_after(&args[p..])?;
@@ -475,6 +718,30 @@ mod tests {
                 .unwrap()
                 .venv
         );
+    }
+
+    #[test]
+    fn wrappers_and_their_options() {
+        for (s, want) in [
+            ("python -m ensurepip", Wrapped::At(0)),
+            ("sudo -u app python", Wrapped::At(3)),
+            ("sudo -Eu app VAR=1 nice -n 5 python", Wrapped::At(7)),
+            ("sudo --user=app -- python", Wrapped::At(3)),
+            ("timeout -k 5 30 python", Wrapped::At(4)),
+            ("exec -cl -a name python", Wrapped::At(4)),
+            ("env -i -u A B=1 C=2 python", Wrapped::At(6)),
+            ("stdbuf -oL -e0 python", Wrapped::At(3)),
+            ("command -v python", Wrapped::NotRun),
+            ("sudo -l python", Wrapped::NotRun),
+            ("timeout 30", Wrapped::NotRun),
+            ("nohup", Wrapped::NotRun),
+            ("xargs -n1 python", Wrapped::Unclear),
+            ("sudo --bogus python", Wrapped::Unclear),
+            ("nice -q python", Wrapped::Unclear),
+            ("/usr/bin/env A=1 python", Wrapped::At(2)),
+        ] {
+            assert_eq!(wrapped(&words(s)), want, "{s}");
+        }
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub struct List {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Script {
     pub lists: Vec<List>,
+    /// The text inside each command substitution (`$(...)`, backticks) of
+    /// the string, outside single quotes, in text order: commands that run
+    /// there are not edited, but the rules look into them to report.
+    pub substitutions: Vec<Range<usize>>,
 }
 
 /// Why a string was not edited.
@@ -149,7 +153,8 @@ enum Tok {
 
 /// Parse a command string.
 pub fn parse(s: &str) -> Result<Script, Unsupported> {
-    let toks = tokenize(s)?;
+    let mut substitutions = Vec::new();
+    let toks = tokenize(s, &mut substitutions)?;
     // Where the words and comments are, to find what surrounds each list.
     let marks: Vec<Range<usize>> = toks
         .iter()
@@ -180,7 +185,9 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
             return Err(Unsupported("a shell function".into()));
         }
         commands.push(SimpleCommand {
-            words: std::mem::take(words),
+            // Collected at its exact size (a taken vector keeps the room
+            // it grew to: four words' worth for a one-word command).
+            words: exact(words),
             range,
         });
         Ok(())
@@ -192,7 +199,7 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
     ) {
         let range = commands[0].range.start..commands[commands.len() - 1].range.end;
         pipelines.push(Pipeline {
-            commands: std::mem::take(commands),
+            commands: exact(commands),
             before,
             range,
         });
@@ -204,7 +211,7 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
         let start = pipelines[0].range.start;
         let end = comment_end.unwrap_or(pipelines[pipelines.len() - 1].range.end);
         lists.push(List {
-            pipelines: std::mem::take(pipelines),
+            pipelines: exact(pipelines),
             range: start..end,
             prev_end: 0,
             next_start: 0,
@@ -289,22 +296,36 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
         end_pipeline(&mut commands, &mut pipelines, before);
     }
     end_list(&mut pipelines, &mut lists, None);
+    lists.shrink_to_fit();
+    // The marks are in text order and disjoint: a binary search each.
     for l in &mut lists {
-        l.prev_end = marks
-            .iter()
-            .filter(|m| m.end <= l.range.start)
-            .map(|m| m.end)
-            .max()
-            .unwrap_or(0);
-        l.next_start = marks
-            .iter()
-            .find(|m| m.start >= l.range.end)
-            .map_or(s.len(), |m| m.start);
+        let before = marks.partition_point(|m| m.end <= l.range.start);
+        l.prev_end = before.checked_sub(1).map_or(0, |i| marks[i].end);
+        let after = marks.partition_point(|m| m.start < l.range.end);
+        l.next_start = marks.get(after).map_or(s.len(), |m| m.start);
     }
-    Ok(Script { lists })
+    Ok(Script {
+        lists,
+        substitutions,
+    })
 }
 
-fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
+/// The items of `v`, moved into a vector of exactly their number (`v`
+/// keeps its room for the next ones).
+fn exact<T>(v: &mut Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(v.len());
+    out.append(v);
+    out
+}
+
+/// The string being split, and where its command substitutions go.
+struct Lexer<'s, 'v> {
+    s: &'s str,
+    subs: &'v mut Vec<Range<usize>>,
+}
+
+fn tokenize(s: &str, subs: &mut Vec<Range<usize>>) -> Result<Vec<Tok>, Unsupported> {
+    let mut lx = Lexer { s, subs };
     let b = s.as_bytes();
     let mut toks = Vec::new();
     let mut i = 0;
@@ -316,8 +337,9 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
             if let Some(ws) = word_start.take() {
                 toks.push(Tok::Word(Word {
                     raw: ws..$end,
-                    text: std::mem::take(&mut text),
+                    text: text.as_str().into(),
                 }));
+                text.clear();
             }
         };
     }
@@ -409,7 +431,7 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
                 if word_start.is_none() {
                     word_start = Some(i);
                 }
-                i = word_char(s, i, &mut text)?;
+                i = word_char(&mut lx, i, &mut text)?;
             }
         }
     }
@@ -418,8 +440,10 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
 }
 
 /// Consume one unit of a word at `i` (a plain char, a quoted string, an
-/// escape, a `$...` expansion), append its unquoted text, return the next index.
-fn word_char(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+/// escape, a `$...` expansion), append its unquoted text, return the next
+/// index. The insides of command substitutions go to `subs`.
+fn word_char(lx: &mut Lexer, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let s = lx.s;
     let b = s.as_bytes();
     match b[i] {
         b'\'' => {
@@ -429,42 +453,7 @@ fn word_char(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported>
             text.push_str(&s[i + 1..i + 1 + end]);
             Ok(i + end + 2)
         }
-        b'"' => {
-            let mut j = i + 1;
-            loop {
-                match b.get(j) {
-                    None => return Err(Unsupported("an unclosed double quote".into())),
-                    Some(b'"') => return Ok(j + 1),
-                    Some(b'\\') => {
-                        match b.get(j + 1) {
-                            Some(c @ (b'"' | b'\\' | b'$' | b'`')) => text.push(*c as char),
-                            Some(b'\n') => {}
-                            Some(_) => text.push('\\'),
-                            None => return Err(Unsupported("an unclosed double quote".into())),
-                        }
-                        if matches!(b.get(j + 1), Some(c) if !matches!(c, b'"' | b'\\' | b'$' | b'`' | b'\n'))
-                        {
-                            j += 1;
-                            continue;
-                        }
-                        j += 2;
-                    }
-                    Some(b'$') => {
-                        let next = dollar(s, j, text)?;
-                        j = next;
-                    }
-                    Some(b'`') => {
-                        let next = backtick(s, j, text)?;
-                        j = next;
-                    }
-                    Some(_) => {
-                        let c = s[j..].chars().next().expect("inside the string");
-                        text.push(c);
-                        j += c.len_utf8();
-                    }
-                }
-            }
-        }
+        b'"' => double_quoted(lx, i, text),
         b'\\' => match s[i + 1..].chars().next() {
             Some(c) => {
                 text.push(c);
@@ -472,8 +461,12 @@ fn word_char(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported>
             }
             None => Err(Unsupported("a trailing backslash".into())),
         },
-        b'$' => dollar(s, i, text),
-        b'`' => backtick(s, i, text),
+        // Bash's ANSI-C quoting: `$'a\'b'` is the one word `a'b`.
+        b'$' if b.get(i + 1) == Some(&b'\'') => ansi_c(s, i, Some(text)),
+        // `$"..."` (a translated string) is a double-quoted string.
+        b'$' if b.get(i + 1) == Some(&b'"') => double_quoted(lx, i + 1, text),
+        b'$' => dollar(lx, i, text),
+        b'`' => backtick(lx, i, text),
         _ => {
             // A run of plain characters at once (specials are all ASCII, so
             // the run ends on a character boundary).
@@ -492,12 +485,140 @@ fn word_char(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported>
     }
 }
 
+/// A double-quoted string at `i` (on its `"`): its text (escapes of `"`,
+/// `\`, `$`, backtick and newline undone, expansions copied), the index after it.
+fn double_quoted(lx: &mut Lexer, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let s = lx.s;
+    let b = s.as_bytes();
+    let mut j = i + 1;
+    loop {
+        match b.get(j) {
+            None => return Err(Unsupported("an unclosed double quote".into())),
+            Some(b'"') => return Ok(j + 1),
+            Some(b'\\') => {
+                match b.get(j + 1) {
+                    Some(c @ (b'"' | b'\\' | b'$' | b'`')) => text.push(*c as char),
+                    Some(b'\n') => {}
+                    Some(_) => {
+                        text.push('\\');
+                        j += 1;
+                        continue;
+                    }
+                    None => return Err(Unsupported("an unclosed double quote".into())),
+                }
+                j += 2;
+            }
+            Some(b'$') => j = dollar(lx, j, text)?,
+            Some(b'`') => j = backtick(lx, j, text)?,
+            Some(_) => {
+                let c = s[j..].chars().next().expect("inside the string");
+                text.push(c);
+                j += c.len_utf8();
+            }
+        }
+    }
+}
+
+/// Bash's `$'...'` at `i` (on its `$`): the index after it, and with `text`
+/// its value (`\n`, `\t`, `\'`, `\xHH`, `\nnn`, `\uHHHH`, `\cX`, ...).
+fn ansi_c(s: &str, i: usize, mut text: Option<&mut String>) -> Result<usize, Unsupported> {
+    let b = s.as_bytes();
+    let mut j = i + 2;
+    let mut push = |c: char| {
+        if let Some(t) = text.as_deref_mut() {
+            t.push(c);
+        }
+    };
+    loop {
+        match b.get(j) {
+            None => return Err(Unsupported("an unclosed `$'`".into())),
+            Some(b'\'') => return Ok(j + 1),
+            Some(b'\\') => {
+                let Some(&e) = b.get(j + 1) else {
+                    return Err(Unsupported("an unclosed `$'`".into()));
+                };
+                j += 2;
+                let simple = match e {
+                    b'a' => Some('\u{7}'),
+                    b'b' => Some('\u{8}'),
+                    b'e' | b'E' => Some('\u{1b}'),
+                    b'f' => Some('\u{c}'),
+                    b'n' => Some('\n'),
+                    b'r' => Some('\r'),
+                    b't' => Some('\t'),
+                    b'v' => Some('\u{b}'),
+                    b'\\' | b'\'' | b'"' | b'?' => Some(e as char),
+                    _ => None,
+                };
+                if let Some(c) = simple {
+                    push(c);
+                    continue;
+                }
+                let digits = |j: usize, max: usize, radix: u32| {
+                    let n = b[j..]
+                        .iter()
+                        .take(max)
+                        .take_while(|c| (**c as char).is_digit(radix))
+                        .count();
+                    (n, u32::from_str_radix(&s[j..j + n], radix).ok())
+                };
+                match e {
+                    b'0'..=b'7' => {
+                        let (n, v) = digits(j - 1, 3, 8);
+                        j += n - 1;
+                        push(char::from_u32(v.unwrap_or(0) & 0xff).unwrap_or('\0'));
+                    }
+                    b'x' | b'u' | b'U' => {
+                        let max = match e {
+                            b'x' => 2,
+                            b'u' => 4,
+                            _ => 8,
+                        };
+                        let (n, v) = digits(j, max, 16);
+                        j += n;
+                        match v {
+                            Some(v) => push(char::from_u32(v).unwrap_or('\u{fffd}')),
+                            None => {
+                                push('\\');
+                                push(e as char);
+                            }
+                        }
+                    }
+                    b'c' => match b.get(j) {
+                        Some(&x) if x.is_ascii() && x != b'\'' => {
+                            j += 1;
+                            push(char::from(x.to_ascii_uppercase() ^ 0x40));
+                        }
+                        _ => {
+                            push('\\');
+                            push('c');
+                        }
+                    },
+                    _ => {
+                        // Unknown escapes stay as written.
+                        push('\\');
+                        j -= 1;
+                    }
+                }
+            }
+            Some(_) => {
+                let c = s[j..].chars().next().expect("inside the string");
+                push(c);
+                j += c.len_utf8();
+            }
+        }
+    }
+}
+
 /// Bytes that end a run of plain word characters: blanks, operators and
 /// the starts of quoting and expansions (and `<`, for `<<`).
 const PLAIN_RUN_ENDS: &[u8] = b" \t\r\n\\;&|()<'\"$`";
 
-/// `$(...)`, `$((...))`, `${...}` or a plain `$`: copied whole into the word.
-fn dollar(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+/// `$(...)`, `$((...))`, `${...}` or a plain `$`: copied whole into the
+/// word. Quotes, escapes and nested expansions inside are skipped as the
+/// shell reads them, so a `)` in a quoted string does not end it.
+fn dollar(lx: &mut Lexer, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let s = lx.s;
     let b = s.as_bytes();
     let (open, close) = match b.get(i + 1) {
         Some(b'(') => (b'(', b')'),
@@ -507,27 +628,59 @@ fn dollar(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported> {
             return Ok(i + 1);
         }
     };
+    let arithmetic = open == b'(' && b.get(i + 2) == Some(&b'(');
+    let end = skip_expansion(s, i + 1, open, close)?;
+    if open == b'(' && !arithmetic {
+        lx.subs.push(i + 2..end - 1);
+    }
+    text.push_str(&s[i..end]);
+    Ok(end)
+}
+
+/// From the opening bracket at `at`, the index after its closing one.
+fn skip_expansion(s: &str, at: usize, open: u8, close: u8) -> Result<usize, Unsupported> {
+    let b = s.as_bytes();
     let mut depth = 0usize;
-    let mut j = i + 1;
+    let mut j = at;
+    // Nested expansions are skipped over, not recorded.
+    let mut scratch = String::new();
+    let mut nested = Lexer {
+        s,
+        subs: &mut Vec::new(),
+    };
     while j < b.len() {
         let c = b[j];
-        if c == b'\\' {
-            j += 2;
-            continue;
-        }
-        if c == b'\'' && open == b'(' {
-            let end = s[j + 1..]
-                .find('\'')
-                .ok_or_else(|| Unsupported("an unclosed quote in `$(...)`".into()))?;
-            j += end + 2;
-            continue;
+        match c {
+            b'\\' => {
+                j += 2;
+                continue;
+            }
+            b'\'' => {
+                let end = s[j + 1..]
+                    .find('\'')
+                    .ok_or_else(|| Unsupported("an unclosed quote in `$(...)`".into()))?;
+                j += end + 2;
+                continue;
+            }
+            b'"' => {
+                j = double_quoted(&mut nested, j, &mut scratch)?;
+                continue;
+            }
+            b'`' => {
+                j = backtick(&mut nested, j, &mut scratch)?;
+                continue;
+            }
+            b'$' if b.get(j + 1) == Some(&b'\'') => {
+                j = ansi_c(s, j, None)?;
+                continue;
+            }
+            _ => {}
         }
         if c == open {
             depth += 1;
         } else if c == close {
             depth -= 1;
             if depth == 0 {
-                text.push_str(&s[i..=j]);
                 return Ok(j + 1);
             }
         }
@@ -536,12 +689,21 @@ fn dollar(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported> {
     Err(Unsupported("an unclosed `$(` or `${`".into()))
 }
 
-fn backtick(s: &str, i: usize, text: &mut String) -> Result<usize, Unsupported> {
-    let end = s[i + 1..]
-        .find('`')
-        .ok_or_else(|| Unsupported("an unclosed backtick".into()))?;
-    text.push_str(&s[i..i + end + 2]);
-    Ok(i + end + 2)
+fn backtick(lx: &mut Lexer, i: usize, text: &mut String) -> Result<usize, Unsupported> {
+    let s = lx.s;
+    let b = s.as_bytes();
+    let mut j = i + 1;
+    loop {
+        match b.get(j) {
+            None => return Err(Unsupported("an unclosed backtick".into())),
+            Some(b'`') => break,
+            Some(b'\\') => j += 2,
+            Some(_) => j += 1,
+        }
+    }
+    lx.subs.push(i + 1..j);
+    text.push_str(&s[i..=j]);
+    Ok(j + 1)
 }
 
 /// What to do with one simple command.
@@ -677,7 +839,7 @@ pub fn rewrite(script: &Script, mut decide: impl FnMut(&SimpleCommand) -> Action
             // end, the one before it); comments on lines of their own stay.
             for &r in &removed_lists {
                 let l = &lists[r];
-                let later_kept = kept_idx.iter().any(|&k| k > r);
+                let later_kept = kept_idx.last().is_some_and(|&k| k > r);
                 if later_kept {
                     rw.deletions.push(l.range.start..l.next_start);
                 } else {
@@ -832,6 +994,122 @@ mod tests {
         assert_eq!(s.lists[0].pipelines[0].commands.len(), 2);
         assert_eq!(strip("a &&\n  X &&\n  b"), "a &&\n  b");
         assert_eq!(strip("a && # why\n X"), "a");
+    }
+
+    #[test]
+    fn bash_ansi_c_quotes_are_one_word() {
+        // The report of issue 11: under bash the whole `$'...'` is quoted,
+        // `\'` included, so nothing here is a command to remove.
+        let s = r"echo $'\' && python -m ensurepip && '\'";
+        let script = parse(s).unwrap();
+        assert_eq!(script.lists.len(), 1);
+        let c = &script.lists[0].pipelines[0].commands;
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].words[1].text, "' && python -m ensurepip && '");
+        assert_eq!(strip(r"X && echo $'a\'b' && b"), r"echo $'a\'b' && b");
+        assert_eq!(
+            parse(r#"echo $'\x41\101\u00e9\n\cA\z'"#).unwrap().lists[0].pipelines[0].commands[0]
+                .words[1]
+                .text,
+            "AAé\n\u{1}\\z"
+        );
+        assert!(parse("echo $'unclosed").is_err());
+    }
+
+    #[test]
+    fn substitutions_are_recorded_outside_single_quotes() {
+        let s =
+            r#"echo "$(python -m ensurepip)" `pip install -U pip` '$(no)' $((1+2)) "$(echo ")")""#;
+        let script = parse(s).unwrap();
+        let inner: Vec<&str> = script.substitutions.iter().map(|r| &s[r.clone()]).collect();
+        assert_eq!(
+            inner,
+            ["python -m ensurepip", "pip install -U pip", r#"echo ")""#]
+        );
+        assert_eq!(script.lists[0].pipelines[0].commands[0].words.len(), 6);
+    }
+
+    /// Words as bash splits and unquotes them, against our tokenizer, for
+    /// generated words of every quoting kind (no expansions: bash would
+    /// run them). Skipped when bash is missing.
+    #[test]
+    fn words_agree_with_bash() {
+        let pieces = [
+            "a",
+            "b-c",
+            "'s q'",
+            "\"d q\"",
+            "\"x\\\"y\"",
+            "\\ ",
+            "\\'",
+            "\\\"",
+            "$'a\\'b'",
+            "$'\\t\\x41\\n'",
+            "$'\\101\\u00e9'",
+            "$\"t\"",
+            "\"\\\\\"",
+            "'\\'",
+            "é",
+            "\"$'x'\"",
+            "$'\\cA\\?\\q'",
+            "\"a\\b\"",
+            "=",
+            "x=1",
+            "''",
+            "\"\"",
+        ];
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n as u64) as usize
+        };
+        let mut cases = Vec::new();
+        for _ in 0..400 {
+            let words: Vec<String> = (0..1 + next(4))
+                .map(|_| {
+                    (0..1 + next(3))
+                        .map(|_| pieces[next(pieces.len())])
+                        .collect()
+                })
+                .collect();
+            cases.push(words.join(" "));
+        }
+        let script: String = cases
+            .iter()
+            .map(|c| format!("printf '%s\\0' {c}; printf '\\036'\n"))
+            .collect();
+        let Ok(out) = std::process::Command::new("bash")
+            .args(["--norc", "-c", &script])
+            .env("LC_ALL", "C.UTF-8")
+            .output()
+        else {
+            eprintln!("SKIPPED: no bash");
+            return;
+        };
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Vec<&[u8]> = out.stdout.split(|&b| b == 0x1e).collect();
+        assert_eq!(got.len(), cases.len() + 1);
+        for (case, bash) in cases.iter().zip(&got) {
+            let parsed =
+                parse(&format!("printf %s {case}")).unwrap_or_else(|e| panic!("{case}: {e}"));
+            let ours: Vec<String> = parsed.lists[0].pipelines[0].commands[0].words[2..]
+                .iter()
+                .map(|w| w.text.clone())
+                .collect();
+            // printf '%s\0' ends every word with a NUL, empty words included.
+            let mut want: Vec<String> = bash
+                .split(|&b| b == 0)
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            want.pop();
+            assert_eq!(ours, want, "case {case:?}");
+        }
     }
 
     #[test]

@@ -53,8 +53,12 @@ impl PartialOrd for Record {
 const FAN_IN: usize = 32;
 const READ_BUFFER: usize = 8 * 1024;
 
+/// Makes the (unnamed) temporary file of a run.
+type MakeFile = fn() -> std::io::Result<std::fs::File>;
+
 pub struct Sorted {
     budget: usize,
+    make: MakeFile,
     held: Vec<Record>,
     weight: usize,
     runs: Vec<std::fs::File>,
@@ -65,8 +69,14 @@ pub struct Sorted {
 impl Sorted {
     /// Hold at most about `budget` bytes before spilling to disk.
     pub fn new(budget: usize) -> Sorted {
+        Sorted::with_files(budget, tempfile::tempfile)
+    }
+
+    /// [`Sorted::new`], with runs written to the files `make` gives.
+    pub fn with_files(budget: usize, make: MakeFile) -> Sorted {
         Sorted {
             budget,
+            make,
             held: Vec::new(),
             weight: 0,
             runs: Vec::new(),
@@ -78,6 +88,9 @@ impl Sorted {
         self.weight += r.weight();
         self.held.push(r);
         if self.weight > self.budget && !self.in_memory && self.spill().is_err() {
+            // No temporary file (TMPDIR missing, a full disk): everything
+            // stays in memory from now on. A failed spill has lost nothing:
+            // the records it was writing are still held.
             self.in_memory = true;
         }
     }
@@ -87,15 +100,25 @@ impl Sorted {
         self.runs.len()
     }
 
+    /// Whether spilling failed and everything is held in memory.
+    pub fn in_memory(&self) -> bool {
+        self.in_memory
+    }
+
+    /// Write what is held as one sorted run. The records are dropped only
+    /// once the run is written: on an error they are all still held.
     fn spill(&mut self) -> std::io::Result<()> {
         self.held.sort_unstable();
-        let file = write_run(self.held.drain(..).map(Ok))?;
+        let file = write_run(self.make, self.held.iter().map(Ok))?;
+        self.held.clear();
         self.weight = 0;
         self.runs.push(file);
         if self.runs.len() >= FAN_IN {
-            let runs = std::mem::take(&mut self.runs);
-            let merged = write_run(merge(runs)?)?;
-            self.runs.push(merged);
+            // Merged into one run; the runs merged are given up only
+            // once it is written (a failure keeps them as they are).
+            let clones = self.runs.iter().map(std::fs::File::try_clone);
+            let merged = write_run(self.make, merge(clones.collect::<Result<_, _>>()?)?)?;
+            self.runs = vec![merged];
         }
         Ok(())
     }
@@ -133,12 +156,14 @@ impl Sorted {
 
 /// Write records (already sorted) to a new unnamed temporary file, and
 /// rewind it for reading.
-fn write_run(
-    records: impl Iterator<Item = std::io::Result<Record>>,
+fn write_run<R: std::borrow::Borrow<Record>>(
+    make: MakeFile,
+    records: impl Iterator<Item = std::io::Result<R>>,
 ) -> std::io::Result<std::fs::File> {
-    let mut w = BufWriter::with_capacity(64 * 1024, tempfile::tempfile()?);
+    let mut w = BufWriter::with_capacity(64 * 1024, make()?);
     for r in records {
         let r = r?;
+        let r = r.borrow();
         for part in [path_bytes(&r.path), &r.out[..], &r.err[..]] {
             w.write_all(&(part.len() as u64).to_le_bytes())?;
             w.write_all(part)?;
@@ -149,14 +174,16 @@ fn write_run(
     Ok(file)
 }
 
-/// The records of sorted runs, merged into one sorted sequence.
+/// The records of sorted runs, merged into one sorted sequence. Each run
+/// is read from its start (a merge that failed half way may have moved it).
 fn merge(
     runs: Vec<std::fs::File>,
 ) -> std::io::Result<impl Iterator<Item = std::io::Result<Record>>> {
-    let mut readers: Vec<BufReader<std::fs::File>> = runs
-        .into_iter()
-        .map(|f| BufReader::with_capacity(READ_BUFFER, f))
-        .collect();
+    let mut readers = Vec::with_capacity(runs.len());
+    for mut f in runs {
+        f.rewind()?;
+        readers.push(BufReader::with_capacity(READ_BUFFER, f));
+    }
     let mut heap = BinaryHeap::new();
     for (i, r) in readers.iter_mut().enumerate() {
         if let Some(rec) = read_record(r)? {
@@ -283,6 +310,58 @@ mod tests {
             s.push(r);
         }
         assert!(s.runs() >= 1 && s.runs() < FAN_IN, "{} runs", s.runs());
+        want.sort();
+        assert_eq!(drained(s), want);
+    }
+
+    /// A temporary file that cannot be made, or that fills up after a
+    /// few records, loses no record: they are held in memory instead.
+    #[cfg(unix)]
+    #[test]
+    fn a_failed_spill_keeps_every_record() {
+        fn no_file() -> std::io::Result<std::fs::File> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no TMPDIR",
+            ))
+        }
+        fn full_disk() -> std::io::Result<std::fs::File> {
+            // Writes past the first few bytes fail (ENOSPC).
+            std::fs::OpenOptions::new()
+                .write(true)
+                .read(true)
+                .open("/dev/full")
+        }
+        for make in [no_file as MakeFile, full_disk] {
+            let mut s = Sorted::with_files(1, make);
+            let mut want = Vec::new();
+            for i in (0..300).rev() {
+                let r = rec(&format!("svc-{i:03}/nixpacks.toml"), &"x".repeat(100));
+                want.push(r.clone());
+                s.push(r);
+            }
+            assert!(s.in_memory());
+            want.sort();
+            assert_eq!(drained(s), want);
+        }
+        // Spilled runs that a later merge fails on are kept and read whole.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        fn fails_on_the_merge() -> std::io::Result<std::fs::File> {
+            let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n < FAN_IN {
+                tempfile::tempfile()
+            } else {
+                no_file()
+            }
+        }
+        let mut s = Sorted::with_files(1, fails_on_the_merge);
+        let mut want = Vec::new();
+        for i in 0..(FAN_IN + 10) {
+            let r = rec(&format!("m-{i:03}"), "y");
+            want.push(r.clone());
+            s.push(r);
+        }
+        assert!(s.in_memory() && s.runs() == FAN_IN, "{} runs", s.runs());
         want.sort();
         assert_eq!(drained(s), want);
     }

@@ -20,7 +20,7 @@ use super::{
 use crate::edit::Edit;
 
 /// How deeply objects and arrays may nest (serde_json's default limit too).
-pub const MAX_DEPTH: usize = 128;
+pub use super::MAX_DEPTH;
 
 const BOM: &str = "\u{feff}";
 
@@ -38,7 +38,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     if p.pos >= p.b.len() {
         return Err(p.err_at("empty file", p.pos));
     }
-    let root = p.value(&[], 0)?;
+    let root = p.value(0)?;
     p.skip_ws()?;
     if p.pos < p.b.len() {
         return Err(p.err_at(
@@ -91,12 +91,12 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn value(&mut self, path: &[String], depth: usize) -> Result<Node, ParseError> {
+    fn value(&mut self, depth: usize) -> Result<Node, ParseError> {
         let start = self.pos;
         let rest = &self.b[start..];
         match self.peek() {
-            Some(b'{') => self.object(path, depth + 1),
-            Some(b'[') => self.array(path, depth + 1),
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
             Some(b'"') => {
                 let (value, span) = self.string()?;
                 Ok(Node {
@@ -135,7 +135,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn object(&mut self, path: &[String], depth: usize) -> Result<Node, ParseError> {
+    fn object(&mut self, depth: usize) -> Result<Node, ParseError> {
         self.check_depth(depth)?;
         let start = self.pos;
         self.pos += 1; // `{`
@@ -196,9 +196,7 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
                 self.skip_ws()?;
-                let mut child_path = path.to_vec();
-                child_path.push(key.clone());
-                let value = self.value(&child_path, depth)?;
+                let value = self.value(depth)?;
                 entries.push(Entry {
                     key,
                     key_span,
@@ -213,13 +211,12 @@ impl Parser<'_> {
             span: start..self.pos,
             kind: NodeKind::Map(Map {
                 style: MapStyle::JsonObject,
-                path: path.to_vec(),
                 entries,
             }),
         })
     }
 
-    fn array(&mut self, path: &[String], depth: usize) -> Result<Node, ParseError> {
+    fn array(&mut self, depth: usize) -> Result<Node, ParseError> {
         self.check_depth(depth)?;
         let start = self.pos;
         self.pos += 1; // `[`
@@ -229,7 +226,7 @@ impl Parser<'_> {
             self.pos += 1;
         } else {
             loop {
-                items.push(self.value(path, depth)?);
+                items.push(self.value(depth)?);
                 if self.after_item(b']', "an array item")? {
                     break;
                 }
@@ -447,6 +444,17 @@ impl Parser<'_> {
             return Err(self.err_at(
                 format!("invalid number: unexpected {}", self.found(self.pos)),
                 self.pos,
+            ));
+        }
+        // serde_json reads a fraction, an exponent or an integer past u64
+        // as an f64, and refuses one that overflows it (`1e999`): asked
+        // itself, so that the two never disagree about the last digit.
+        let literal = &self.text[start..self.pos];
+        let may_overflow = literal.len() > 19 || literal.contains(['.', 'e', 'E']);
+        if may_overflow && serde_json::from_str::<serde_json::Number>(literal).is_err() {
+            return Err(self.err_at(
+                format!("the number {literal} is out of range (Nixpacks reads JSON numbers as 64-bit floats at most)"),
+                start,
             ));
         }
         Ok(Node {
@@ -768,7 +776,7 @@ mod tests {
         assert_eq!(r.span, 3..t.len());
         let m = r.as_map().unwrap();
         assert_eq!(m.style, MapStyle::JsonObject);
-        assert!(m.path.is_empty());
+        assert_eq!(crate::document::path_to(&r, &r), Some(vec![]));
         assert_eq!(
             m.entries.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
             ["build", "n", "b"]
@@ -776,8 +784,8 @@ mod tests {
         assert_eq!(&t[m.entries[0].key_span.clone()], "\"build\"");
         let setup = find(&r, &["build", "nixpacksPlan", "phases", "setup"]);
         assert_eq!(
-            setup.as_map().unwrap().path,
-            ["build", "nixpacksPlan", "phases", "setup"]
+            crate::document::path_to(&r, setup),
+            Some(vec!["build", "nixpacksPlan", "phases", "setup"])
         );
         assert_eq!(
             &t[setup.span.clone()],
@@ -795,7 +803,8 @@ mod tests {
         let b = &find(&r, &["b"]).as_array().unwrap().items;
         assert_eq!(&t[b[0].span.clone()], "true");
         // Array items inherit the array's path.
-        assert_eq!(b[1].as_map().unwrap().path, ["b"]);
+        assert_eq!(crate::document::path_to(&r, &b[1]), Some(vec!["b"]));
+        assert_eq!(crate::document::path_to(&r, &root(t)), None);
         assert_eq!(&t[find(&b[1], &["x"]).span.clone()], "null");
     }
 
@@ -882,6 +891,10 @@ mod tests {
             ("[\"a\\", "unterminated string", (1, 2)),
             ("\u{feff}\u{feff}{}", "expected a value", (1, 1)),
             ("[\u{a0}1]", "expected a value", (1, 2)),
+            ("[1e999]", "out of range", (1, 2)),
+            ("{\"a\": -1e309}", "out of range", (1, 7)),
+            ("[1.8e308]", "out of range", (1, 2)),
+            ("[1e99999999999999999999]", "out of range", (1, 2)),
         ];
         for (text, want, pos) in cases {
             let e = err(text);
@@ -945,6 +958,46 @@ mod tests {
             let (line, col) = e.position.expect("a position");
             assert!(line >= 1 && col >= 1);
         }
+    }
+
+    /// Numbers at the edges of what serde_json takes (issue 11: `1e999`
+    /// was accepted and fixed).
+    #[test]
+    fn numbers_agree_with_serde_at_the_limits() {
+        let mut cases: Vec<String> = [
+            "1e999",
+            "-1e999",
+            "1e308",
+            "1.7976931348623157e308",
+            "1.7976931348623158e308",
+            "1.7976931348623159e308",
+            "1.797693134862315807937e308",
+            "1.8e308",
+            "2e308",
+            "1e-999",
+            "4.9e-324",
+            "2.4e-324",
+            "0e999999999999999999999",
+            "-0.0e-99999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "1.0",
+            "0.1e1",
+            "1E+2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        cases.push(format!("1{}", "0".repeat(308)));
+        cases.push(format!("1{}", "0".repeat(309)));
+        cases.push(format!("0.{}1e400", "0".repeat(100)));
+        for c in &cases {
+            agrees_with_serde(&format!("[{c}]"));
+            agrees_with_serde(&format!("{{\"phases\": {{\"x\": {c}}}}}"));
+        }
+        assert!(parse("[1e999]").is_err() && parse("[1e308]").is_ok());
     }
 
     const SAMPLE: &str = "\u{feff}{\r\n  \"build\": {\"builder\": \"NIXPACKS\", \"n\": -0.5e-7},\r\n  \"phases\": {\r\n    \"setup\": {\"nixPkgs\": [\"...\", \"python311\", \"x\\\"\\u00e9\\ud83d\\ude00\"]},\r\n    \"install\": {\"cmds\": [\"python -m ensurepip\", true, false, null, 10, {}]}\r\n  }\r\n}\r\n";

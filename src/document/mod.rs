@@ -13,9 +13,19 @@ pub mod strings;
 pub mod toml;
 pub mod tree;
 
-pub use tree::{Array, Entry, Format, Map, MapStyle, Node, NodeKind, Str, StrStyle, line_col};
+pub use tree::{
+    Array, Entry, Format, Map, MapStyle, Node, NodeKind, Str, StrStyle, line_col, line_cols,
+    path_to,
+};
 
 use crate::edit::Edit;
+
+/// How deeply maps and arrays may nest, the document root counting as one
+/// (serde_json's limit for JSON, and Nixpacks reads JSON with serde_json).
+/// Real configs nest five or six levels; a file past this is refused before
+/// anything recurses over it (TOML nests a table per part of a dotted key,
+/// so a small file can nest thousands of levels).
+pub const MAX_DEPTH: usize = 128;
 
 /// A parse or encoding failure, with the position when there is one.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -136,6 +146,19 @@ mod tests {
         assert_eq!(eol("a\r\nb\r\n"), "\r\n");
         assert_eq!(eol("a\nb\n"), "\n");
         assert_eq!(eol("a"), "\n");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_cols_agree_with_line_col(
+            text in "\u{feff}?[a\né\r😀]{0,30}",
+            picks in proptest::collection::vec(0usize..200, 0..12),
+        ) {
+            let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let offsets: Vec<usize> = picks.iter().map(|p| bounds[p % bounds.len()]).collect();
+            let want: Vec<(usize, usize)> = offsets.iter().map(|&o| line_col(&text, o)).collect();
+            proptest::prop_assert_eq!(line_cols(&text, &offsets), want);
+        }
     }
 
     #[test]

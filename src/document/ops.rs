@@ -113,6 +113,27 @@ fn own_lines(
     }
 }
 
+/// Deletions of the item at `s..e` and of the comma after it (before
+/// `to`), with the blanks that follow the comma on its line; a comment
+/// in between stays.
+fn item_and_comma(text: &str, s: usize, e: usize, to: usize, comment: Option<char>) -> Vec<Edit> {
+    let b = text.as_bytes();
+    let blanks = |mut i: usize| {
+        while i < to && matches!(b[i], b' ' | b'\t') {
+            i += 1;
+        }
+        i
+    };
+    let i = blanks(e);
+    if i < to && b[i] == b',' {
+        return vec![Edit::delete(s..blanks(i + 1))];
+    }
+    match find_comma(text, e, to, comment) {
+        Some(c) => vec![Edit::delete(s..e), Edit::delete(c..blanks(c + 1))],
+        None => vec![Edit::delete(s..e)],
+    }
+}
+
 /// Edits removing the items at `idxs` from the array `node`.
 pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<char>) -> Vec<Edit> {
     let Some(arr) = node.as_array() else {
@@ -121,19 +142,46 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
     let items = &arr.items;
     let n = items.len();
     let close = node.span.end - 1; // the `]`
-    let removed = |k: usize| idxs.contains(&k);
     if idxs.is_empty() {
         return Vec::new();
+    }
+    let mut is_removed = vec![false; n];
+    for &i in idxs {
+        is_removed[i] = true;
+    }
+    let removed = |k: usize| is_removed[k];
+    // The nearest kept item before each one (a lookup per removed item,
+    // not a scan: removing most of a long array stays linear).
+    let mut prev_kept = vec![None; n];
+    for k in 1..n {
+        prev_kept[k] = if removed(k - 1) {
+            prev_kept[k - 1]
+        } else {
+            Some(k - 1)
+        };
     }
     let mut edits = Vec::new();
     let last_comma = find_comma(text, items[n - 1].span.end, close, comment);
     let mut last_removed_by_line = false;
-    let all = (0..n).all(removed);
+    // Comments in the gaps between items belong to the items kept around
+    // them (a `# nixfix: ignore` on the line of the item before, a note on a
+    // line of its own): the deletions below never cross one.
+    let commented = |from: usize, to: usize| comment.is_some_and(|c| text[from..to].contains(c));
+    let gap_after = |k: usize| {
+        let to = items.get(k + 1).map_or(close, |next| next.span.start);
+        items[k].span.end..to
+    };
+    let all =
+        (0..n).all(removed) && !(0..n).any(|k| commented(gap_after(k).start, gap_after(k).end));
+    // The removed items that go with their whole lines.
+    let mut by_line = vec![None; n];
     for &i in idxs {
         let (s, e) = (items[i].span.start, items[i].span.end);
-        if let Some((a, b)) =
-            own_lines(text, s, e, close, comment, i == n - 1, last_comma.is_some())
-        {
+        by_line[i] = own_lines(text, s, e, close, comment, i == n - 1, last_comma.is_some());
+    }
+    for &i in idxs {
+        let (s, e) = (items[i].span.start, items[i].span.end);
+        if let Some((a, b)) = by_line[i] {
             edits.push(Edit::delete(a..b));
             if i == n - 1 {
                 last_removed_by_line = true;
@@ -146,12 +194,48 @@ pub fn remove_items(text: &str, node: &Node, idxs: &[usize], comment: Option<cha
             edits.push(Edit::delete(items[0].span.start..end));
             continue;
         }
-        if i + 1 < n {
+        let after = gap_after(i);
+        if i + 1 < n && by_line.get(i + 1).is_some_and(Option::is_some) {
+            // The next item goes with its line: this one goes up to its own
+            // line's end, blanks before it included, so the lines are not
+            // joined (what follows the next line, a comment of its own
+            // say, would land on this one).
+            let mut from = s;
+            while from > 0 && matches!(text.as_bytes()[from - 1], b' ' | b'\t') {
+                from -= 1;
+            }
+            let mut cut = item_and_comma(text, s, e, after.end, comment);
+            if let Some(first) = cut.first_mut() {
+                first.range.start = from;
+            }
+            edits.extend(cut);
+        } else if i + 1 < n && !commented(after.start, after.end) {
             edits.push(Edit::delete(s..items[i + 1].span.start));
-        } else if let Some(p) = (0..i).rev().find(|&k| !removed(k)) {
+        } else if i + 1 < n || prev_kept[i].is_none() {
+            // The item and its comma, not the comment after them.
+            edits.extend(item_and_comma(text, s, e, after.end, comment));
+        } else if let Some(p) = prev_kept[i]
+            && !commented(items[p].span.end, s)
+        {
             edits.push(Edit::delete(items[p].span.end..e));
-        } else {
-            edits.push(Edit::delete(s..e));
+        } else if let Some(p) = prev_kept[i] {
+            // The last item, after a comment: it goes from its line's
+            // start when it starts the line; one comma goes with it (its
+            // own trailing one, or else the one after the item before).
+            let from = if text[line_start(text, s)..s].trim().is_empty() {
+                line_start(text, s)
+            } else {
+                s
+            };
+            match last_comma {
+                Some(c) => edits.push(Edit::delete(from..c + 1)),
+                None => {
+                    edits.push(Edit::delete(from..e));
+                    if let Some(c) = find_comma(text, items[p].span.end, s, comment) {
+                        edits.push(Edit::delete(c..c + 1));
+                    }
+                }
+            }
         }
     }
     // Keep the array's trailing-comma style: when the last item went with
@@ -180,7 +264,8 @@ pub fn append_item(text: &str, node: &Node, literal: &str, comment: Option<char>
         if inner.trim().is_empty() {
             return vec![Edit::replace(open + 1..close, literal)];
         }
-        return vec![Edit::insert(open + 1, literal)];
+        // Only a comment inside: the item before it, a blank between.
+        return vec![Edit::insert(open + 1, format!("{literal} "))];
     };
     let first = &arr.items[0];
     let multiline =

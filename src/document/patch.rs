@@ -25,56 +25,78 @@ pub fn deletions_in_strings(doc: &mut Document, edits: &[Edit], new: &str) -> bo
     if edits.is_empty() || edits.iter().any(|e| !e.replacement.is_empty()) {
         return false;
     }
+    let cuts = Cuts::new(edits);
     let mut used = vec![false; edits.len()];
     let json = doc.format == super::Format::Json;
-    if !visit(&mut doc.root, edits, new, json, &mut used) {
+    if !visit(&mut doc.root, &cuts, new, json, &mut used) {
         return false;
     }
     // Every edit fell inside a string literal or removed array items.
     used.iter().all(|&u| u)
 }
 
-/// Where byte `p` of the old text is in the new one (`p` is never inside a
-/// deleted range: spans start and end outside string contents).
-fn shift(p: usize, edits: &[Edit]) -> usize {
-    let gone: usize = edits
-        .iter()
-        .take_while(|e| e.range.end <= p)
-        .map(|e| e.range.len())
-        .sum();
-    p - gone
+/// The deletions (sorted, disjoint), with what answers "which of them
+/// touch this span" and "where does this offset move" by binary search:
+/// a document with a node per line and a deletion per line stays linear.
+struct Cuts<'a> {
+    edits: &'a [Edit],
+    /// Bytes deleted by the edits before each index (and in all, last).
+    gone: Vec<usize>,
 }
 
-fn visit(n: &mut Node, edits: &[Edit], new: &str, json: bool, used: &mut [bool]) -> bool {
+impl<'a> Cuts<'a> {
+    fn new(edits: &'a [Edit]) -> Cuts<'a> {
+        let mut gone = Vec::with_capacity(edits.len() + 1);
+        gone.push(0);
+        for e in edits {
+            gone.push(gone[gone.len() - 1] + e.range.len());
+        }
+        Cuts { edits, gone }
+    }
+
+    /// Where byte `p` of the old text is in the new one (`p` is never
+    /// inside a deleted range: spans start and end outside string contents).
+    fn shift(&self, p: usize) -> usize {
+        p - self.gone[self.edits.partition_point(|e| e.range.end <= p)]
+    }
+
+    /// Indices of the edits overlapping `span`.
+    fn within(&self, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let lo = self.edits.partition_point(|e| e.range.end <= span.start);
+        let hi = self.edits.partition_point(|e| e.range.start < span.end);
+        lo..hi.max(lo)
+    }
+
+    /// The edit holding all of the non-empty `span`, if one does.
+    fn holding(&self, span: &std::ops::Range<usize>) -> Option<usize> {
+        let k = self.edits.partition_point(|e| e.range.end < span.end);
+        self.edits
+            .get(k)
+            .filter(|e| e.range.start <= span.start && span.end <= e.range.end)
+            .map(|_| k)
+    }
+}
+
+fn visit(n: &mut Node, cuts: &Cuts, new: &str, json: bool, used: &mut [bool]) -> bool {
     let old = n.span.clone();
     // Edits within this node's text.
-    let mine: Vec<(usize, &Edit)> = edits
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.range.start < old.end && e.range.end > old.start)
-        .collect();
-    n.span = shift(old.start, edits)..shift(old.end, edits);
+    let mine = cuts.within(&old);
+    n.span = cuts.shift(old.start)..cuts.shift(old.end);
     match &mut n.kind {
         NodeKind::Map(m) => {
             if let MapStyle::TomlHeader { header } = &mut m.style {
-                if mine
-                    .iter()
-                    .any(|(_, e)| e.range.start < header.end && e.range.end > header.start)
-                {
+                if !cuts.within(header).is_empty() {
                     return false;
                 }
-                *header = shift(header.start, edits)..shift(header.end, edits);
+                *header = cuts.shift(header.start)..cuts.shift(header.end);
             }
             for e in &mut m.entries {
                 let ks = e.key_span.clone();
-                if edits
-                    .iter()
-                    .any(|d| d.range.start < ks.end && d.range.end > ks.start)
-                {
+                if !cuts.within(&ks).is_empty() {
                     return false;
                 }
-                e.key_span = shift(ks.start, edits)..shift(ks.end, edits);
-                if !visit(&mut e.value, edits, new, json, used) {
+                e.key_span = cuts.shift(ks.start)..cuts.shift(ks.end);
+                if !visit(&mut e.value, cuts, new, json, used) {
                     return false;
                 }
             }
@@ -90,11 +112,9 @@ fn visit(n: &mut Node, edits: &[Edit], new: &str, json: bool, used: &mut [bool])
             // Only deletions between the brackets remove items.
             let (open, close) = (old.start, old.end);
             a.items.retain_mut(|i| {
-                let gone = edits.iter().position(|e| {
-                    e.range.start <= i.span.start
-                        && i.span.end <= e.range.end
-                        && e.range.start > open
-                        && e.range.end < close
+                let gone = cuts.holding(&i.span).filter(|&k| {
+                    let e = &cuts.edits[k];
+                    e.range.start > open && e.range.end < close
                 });
                 match gone {
                     Some(k) => {
@@ -102,7 +122,7 @@ fn visit(n: &mut Node, edits: &[Edit], new: &str, json: bool, used: &mut [bool])
                         false
                     }
                     None => {
-                        ok = ok && visit(i, edits, new, json, used);
+                        ok = ok && visit(i, cuts, new, json, used);
                         true
                     }
                 }
@@ -120,9 +140,9 @@ fn visit(n: &mut Node, edits: &[Edit], new: &str, json: bool, used: &mut [bool])
                 // leading newlines to mind: parsed instead.
                 StrStyle::TomlMlBasic | StrStyle::TomlMlLiteral => return false,
             };
-            if mine
+            if cuts.edits[mine.clone()]
                 .iter()
-                .any(|(_, e)| e.range.start < old.start + quote || e.range.end > old.end - quote)
+                .any(|e| e.range.start < old.start + quote || e.range.end > old.end - quote)
             {
                 return false;
             }
@@ -137,7 +157,7 @@ fn visit(n: &mut Node, edits: &[Edit], new: &str, json: bool, used: &mut [bool])
                 Some((value, _)) => s.value = value,
                 None => return false,
             }
-            for (k, _) in mine {
+            for k in mine {
                 used[k] = true;
             }
             true

@@ -16,7 +16,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
         let msg = e.message().trim().to_string();
         ParseError::at(format!("invalid TOML: {msg}"), text, offset)
     })?;
-    let root = table_node(doc.as_table(), text, MapStyle::TomlRoot, Vec::new(), 0..0);
+    let root = table_node(doc.as_table(), text, MapStyle::TomlRoot, 0..0, 1)?;
     toml10(&root, text)?;
     Ok(root)
 }
@@ -129,13 +129,30 @@ impl TableLikeKeys for toml_edit::InlineTable {
     }
 }
 
+/// Refuse a map or array nested past [`super::MAX_DEPTH`] (the root is at
+/// depth 1), before the tree builder recurses into it.
+fn check_depth(depth: usize, text: &str, at: usize) -> Result<(), ParseError> {
+    if depth > super::MAX_DEPTH {
+        return Err(ParseError::at(
+            format!(
+                "tables and arrays nest deeper than {} levels (each part of a dotted key is a level); nixfix does not read a file this deep",
+                super::MAX_DEPTH
+            ),
+            text,
+            at,
+        ));
+    }
+    Ok(())
+}
+
 fn table_node(
     t: &Table,
     text: &str,
     style: MapStyle,
-    path: Vec<String>,
     span: std::ops::Range<usize>,
-) -> Node {
+    depth: usize,
+) -> Result<Node, ParseError> {
+    check_depth(depth, text, span.start)?;
     let mut entries = Vec::with_capacity(t.len());
     for (k, item) in t.iter() {
         let ks = key_span(t, k, span.clone());
@@ -149,11 +166,9 @@ fn table_node(
                     let h = sub.span().unwrap_or(ks.clone());
                     (MapStyle::TomlHeader { header: h.clone() }, h)
                 };
-                let mut child_path = path.clone();
-                child_path.push(k.to_string());
-                table_node(sub, text, st, child_path, sp)
+                table_node(sub, text, st, sp, depth + 1)?
             }
-            Item::Value(v) => value_node(v, text, &path, k, &ks),
+            Item::Value(v) => value_node(v, text, &ks, depth + 1)?,
             Item::ArrayOfTables(a) => Node {
                 span: a.span().unwrap_or(ks.clone()),
                 kind: NodeKind::Other,
@@ -166,25 +181,19 @@ fn table_node(
             value,
         });
     }
-    Node {
+    Ok(Node {
         span,
-        kind: NodeKind::Map(Map {
-            style,
-            path,
-            entries,
-        }),
-    }
+        kind: NodeKind::Map(Map { style, entries }),
+    })
 }
 
-/// A value under `parent.key` (array items share their array's path; the
-/// path is only materialised for the maps that keep it).
+/// A value at `depth` whose key is at `ks`.
 fn value_node(
     v: &Value,
     text: &str,
-    parent: &[String],
-    key: &str,
     ks: &std::ops::Range<usize>,
-) -> Node {
+    depth: usize,
+) -> Result<Node, ParseError> {
     let span = v.span().unwrap_or(ks.clone());
     let kind = match v {
         Value::String(s) => {
@@ -203,19 +212,20 @@ fn value_node(
                 style,
             })
         }
-        Value::Array(a) => NodeKind::Array(super::Array {
-            items: a
-                .iter()
-                .map(|x| value_node(x, text, parent, key, ks))
-                .collect(),
-        }),
+        Value::Array(a) => {
+            check_depth(depth, text, span.start)?;
+            let mut items = Vec::with_capacity(a.len());
+            for x in a.iter() {
+                items.push(value_node(x, text, ks, depth + 1)?);
+            }
+            NodeKind::Array(super::Array { items })
+        }
         Value::InlineTable(t) => {
-            let mut path = parent.to_vec();
-            path.push(key.to_string());
-            let mut entries = Vec::new();
+            check_depth(depth, text, ks.start.min(span.start))?;
+            let mut entries = Vec::with_capacity(t.len());
             for (k, item) in t.iter() {
                 let kspan = t.key_span(k).unwrap_or(span.clone());
-                let value = value_node(item, text, &path, k, &kspan);
+                let value = value_node(item, text, &kspan, depth + 1)?;
                 entries.push(Entry {
                     key: k.to_string(),
                     key_span: kspan,
@@ -227,11 +237,7 @@ fn value_node(
             } else {
                 MapStyle::TomlInline
             };
-            NodeKind::Map(Map {
-                style,
-                path,
-                entries,
-            })
+            NodeKind::Map(Map { style, entries })
         }
         _ => NodeKind::Other,
     };
@@ -239,7 +245,7 @@ fn value_node(
         NodeKind::Map(m) if m.style == MapStyle::TomlDotted => ks.clone(),
         _ => span,
     };
-    Node { span, kind }
+    Ok(Node { span, kind })
 }
 
 /// A key as TOML wants it written: bare when it can be, quoted otherwise.
@@ -275,20 +281,27 @@ fn body_end(map: &Map) -> Option<usize> {
 }
 
 /// Every `[header]` table in the document, with its path and header span.
-fn headers<'a>(node: &'a Node, out: &mut Vec<(&'a [String], usize)>) {
-    if let NodeKind::Map(m) = &node.kind {
-        if let MapStyle::TomlHeader { header } = &m.style {
-            out.push((&m.path, header.start));
-        }
-        for e in &m.entries {
-            headers(&e.value, out);
+fn headers(root: &Node) -> Vec<(Vec<&str>, usize)> {
+    fn walk<'a>(node: &'a Node, path: &mut Vec<&'a str>, out: &mut Vec<(Vec<&'a str>, usize)>) {
+        if let NodeKind::Map(m) = &node.kind {
+            if let MapStyle::TomlHeader { header } = &m.style {
+                out.push((path.clone(), header.start));
+            }
+            for e in &m.entries {
+                path.push(&e.key);
+                walk(&e.value, path, out);
+                path.pop();
+            }
         }
     }
+    let mut out = Vec::new();
+    walk(root, &mut Vec::new(), &mut out);
+    out
 }
 
 /// The root-most dotted-or-header anchor of a dotted map: the number of
 /// leading path elements that belong to the table the dotted keys are written in.
-fn anchor_depth(root: &Node, path: &[String]) -> usize {
+fn anchor_depth(root: &Node, path: &[&str]) -> usize {
     let mut node = root;
     let mut depth = 0;
     for (i, k) in path.iter().enumerate() {
@@ -357,6 +370,7 @@ impl Syntax for TomlSyntax {
         };
         let nl = eol(text);
         let (key, parents) = path.split_last().expect("a non-empty path");
+        let map_path = super::path_to(root, map_node).unwrap_or_default();
         match &map.style {
             MapStyle::TomlInline => {
                 let mut v = format!("{} = {value}", render_key(key));
@@ -374,8 +388,8 @@ impl Syntax for TomlSyntax {
             MapStyle::TomlDotted => {
                 // Written as dotted keys in an enclosing table: add one more line
                 // with the same prefix, just before the first line of this map.
-                let depth = anchor_depth(root, &map.path);
-                let mut full: Vec<&str> = map.path[depth..].iter().map(String::as_str).collect();
+                let depth = anchor_depth(root, &map_path);
+                let mut full: Vec<&str> = map_path[depth..].to_vec();
                 full.extend_from_slice(path);
                 let first = map
                     .entries
@@ -396,20 +410,17 @@ impl Syntax for TomlSyntax {
                 let at = match (&map.style, body_end(map)) {
                     (_, Some(end)) => next_line(text, end),
                     (MapStyle::TomlHeader { header }, None) => next_line(text, header.end),
-                    _ => {
-                        let mut hs = Vec::new();
-                        headers(root, &mut hs);
-                        hs.iter()
-                            .map(|(_, s)| line_start(text, *s))
-                            .min()
-                            .unwrap_or(text.len())
-                    }
+                    _ => headers(root)
+                        .iter()
+                        .map(|(_, s)| line_start(text, *s))
+                        .min()
+                        .unwrap_or(text.len()),
                 };
                 vec![insert_line(text, at, &line, nl)]
             }
             _ => {
                 // A new [header] section for the missing maps.
-                let mut table_path: Vec<&str> = map.path.iter().map(String::as_str).collect();
+                let mut table_path: Vec<&str> = map_path.clone();
                 table_path.extend_from_slice(parents);
                 let block = format!(
                     "[{}]{nl}{} = {value}{nl}",
@@ -418,10 +429,8 @@ impl Syntax for TomlSyntax {
                 );
                 // Before the first header that lives under the first new map
                 // (e.g. `[phases.install]` for a new `[phases.setup]`), else at the end.
-                let prefix = &map.path;
-                let mut hs = Vec::new();
-                headers(root, &mut hs);
-                let before = hs
+                let prefix = &map_path;
+                let before = headers(root)
                     .iter()
                     .filter(|(p, _)| {
                         !prefix.is_empty() && p.len() > prefix.len() && p.starts_with(prefix)
@@ -522,6 +531,55 @@ mod tests {
         ] {
             parse(t).unwrap_or_else(|e| panic!("{t:?}: {e}"));
         }
+    }
+
+    /// `x = {k1 = {k2 = ... 1}}` where key i has `parts[i]` dotted parts:
+    /// its maps nest `1 + parts.sum()` levels (the root is one, `x`'s
+    /// inline table two, each part one more).
+    fn nested(parts: &[usize]) -> String {
+        let mut s = String::from("x = ");
+        for &p in parts {
+            s.push_str(&format!("{{{} = ", vec!["a"; p].join(".")));
+        }
+        s.push('1');
+        s.push_str(&"}".repeat(parts.len()));
+        s.push('\n');
+        s
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_not_a_stack_overflow() {
+        // The report of issue 11: 40 inline tables of 79-part dotted keys,
+        // 3,161 levels, overflowed the 2 MiB stack of a walker thread. On a
+        // stack that size (in an unoptimised build) the tree builder must
+        // stop at the limit.
+        let deep = nested(&[79; 40]);
+        let err = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || parse(&deep).map(|_| ()))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        let e = err.expect_err("refused");
+        assert!(
+            e.message.contains("nest deeper than 128 levels"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.position.map(|p| p.0), Some(1));
+        // The limit is exact: 128 levels are read, 129 are not.
+        assert_eq!(1 + [60, 60, 7].iter().sum::<usize>(), 128);
+        parse(&nested(&[60, 60, 7])).expect("128 levels");
+        assert!(parse(&nested(&[60, 60, 8])).is_err());
+        // Arrays count as levels too, and headers' dotted keys.
+        let arrays = format!("x = {}1{}\n", "[".repeat(70), "]".repeat(70));
+        let header = format!(
+            "[{}]\nk = {}\n",
+            vec!["a"; 70].join("."),
+            arrays.trim_end().trim_start_matches("x = ")
+        );
+        assert!(parse(&arrays).is_ok());
+        assert!(parse(&header).unwrap_err().message.contains("nest deeper"));
     }
 
     #[test]

@@ -49,11 +49,12 @@ pub enum MapStyle {
     JsonObject,
 }
 
+/// A map's key path from the root is not stored (a copy per node grows with
+/// the square of the nesting depth): [`path_to`] works it out when an edit
+/// needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Map {
     pub style: MapStyle,
-    /// Key path from the document root (unquoted key names).
-    pub path: Vec<String>,
     pub entries: Vec<Entry>,
 }
 
@@ -139,6 +140,31 @@ impl Map {
     }
 }
 
+/// The key path from `root` to `target` (a node of the same tree, compared
+/// by address): the keys of the maps on the way, unquoted; an array item
+/// has its array's path. `None` when `target` is not in the tree.
+pub fn path_to<'a>(root: &'a Node, target: &Node) -> Option<Vec<&'a str>> {
+    fn walk<'a>(n: &'a Node, target: &Node, path: &mut Vec<&'a str>) -> bool {
+        if std::ptr::eq(n, target) {
+            return true;
+        }
+        match &n.kind {
+            NodeKind::Map(m) => m.entries.iter().any(|e| {
+                path.push(&e.key);
+                let found = walk(&e.value, target, path);
+                if !found {
+                    path.pop();
+                }
+                found
+            }),
+            NodeKind::Array(a) => a.items.iter().any(|i| walk(i, target, path)),
+            _ => false,
+        }
+    }
+    let mut path = Vec::new();
+    walk(root, target, &mut path).then_some(path)
+}
+
 /// 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -155,4 +181,33 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     };
     let col = text[from..offset].chars().count() + 1;
     (line, col)
+}
+
+/// [`line_col`] of many offsets at once, in one pass over the text (one
+/// call per offset would cost the text's length each: quadratic for a file
+/// with a finding on every line). Results are in the order of `offsets`.
+pub fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let b = text.as_bytes();
+    let bom = text.starts_with('\u{feff}');
+    let mut out = vec![(1, 1); offsets.len()];
+    // At byte `pos`: on `line`, `chars` characters after the line's start.
+    let (mut pos, mut line, mut chars) = (0usize, 1usize, 0usize);
+    for i in order {
+        let target = offsets[i].min(text.len());
+        for &c in &b[pos..target] {
+            if c == b'\n' {
+                line += 1;
+                chars = 0;
+            } else if c & 0xC0 != 0x80 {
+                chars += 1;
+            }
+        }
+        pos = target;
+        // The BOM is not a column of the first line.
+        let skip = usize::from(line == 1 && bom && target >= 3);
+        out[i] = (line, chars - skip + 1);
+    }
+    out
 }

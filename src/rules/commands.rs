@@ -9,8 +9,9 @@ use crate::python::activates_venv;
 use crate::shell::{self, Action, SimpleCommand};
 use std::collections::BTreeMap;
 
-/// An array item to remove: its index, the message, its text, its offset.
-type Removal = (usize, String, String, usize);
+/// An array item to remove: its index, the message, its text, its offset,
+/// its location.
+type Removal = (usize, String, String, usize, String);
 
 /// What a rule decides for one simple command: the action and, when it is not
 /// `Keep`, a message naming what goes.
@@ -41,7 +42,7 @@ pub fn rewrite_commands(
             continue;
         };
         let value = &s.value;
-        if !value.contains(needle) && !value.replace("\\\n", "").contains(needle) {
+        if !super::may_contain_word(value, needle) {
             continue;
         }
         let at = site.node.span.start;
@@ -64,9 +65,11 @@ pub fn rewrite_commands(
         };
         let mut in_venv = site.provider_venv;
         let mut messages = Vec::new();
+        let mut hidden_cases = Vec::new();
         let rw = shell::rewrite(script, |c| {
             let args = c.arguments();
-            let d = decide(c, &args, in_venv || runs_from(&args, dirs));
+            let venv = in_venv || runs_from(&args, dirs);
+            let d = decide(c, &args, venv);
             if activates_venv(c) {
                 in_venv = true;
             }
@@ -75,9 +78,29 @@ pub fn rewrite_commands(
                     messages.push(d.message);
                     d.action
                 }
-                _ => Action::Keep,
+                _ => {
+                    let mut probe = Probe {
+                        decide: &mut decide,
+                        suspicious: &suspicious,
+                        in_venv: venv,
+                    };
+                    if let Some(what) = probe.hidden(script, value, c, &args, 0) {
+                        hidden_cases.push(format!("`{}` runs {what}", shown(c)));
+                    }
+                    Action::Keep
+                }
             }
         });
+        for h in hidden_cases {
+            findings.push(Finding::warning(
+                code,
+                at,
+                format!(
+                    "{}: {h}, which nixfix cannot edit exactly; fix it by hand",
+                    site.location
+                ),
+            ));
+        }
         for r in &rw.refused {
             findings.push(Finding::warning(
                 code,
@@ -108,7 +131,7 @@ pub fn rewrite_commands(
                         .entry(array.span.start)
                         .or_insert_with(|| (array, Vec::new()))
                         .1
-                        .push((idx, message, value.clone(), at));
+                        .push((idx, message, value.clone(), at, site.location.clone()));
                 }
                 None => findings.push(Finding::warning(
                     code,
@@ -145,10 +168,10 @@ pub fn rewrite_commands(
     for (_, (array, items)) in removals {
         let idxs: Vec<usize> = items.iter().map(|i| i.0).collect();
         let mut edits = cx.syntax().remove_array_items(cx.text, array, &idxs);
-        for (idx, message, before, at) in items {
+        for (_, message, before, at, location) in items {
             findings.push(Finding {
                 code,
-                message: format!("{}: {message}", location_of(cx, array, idx)),
+                message: format!("{location}: {message}"),
                 offset: at,
                 fixed: true,
                 edits: std::mem::take(&mut edits),
@@ -158,6 +181,112 @@ pub fn rewrite_commands(
         }
     }
     findings
+}
+
+/// Shells (and `su`) whose `-c` argument is a script.
+const SHELLS: &[&str] = &[
+    "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "su", "runuser",
+];
+
+/// Looks for what a rule would fix where it cannot be edited exactly: in a
+/// command substitution, in a script given to `sh -c` or `eval`, or behind
+/// a wrapper nixfix does not read (`xargs`). Those are reported: removing
+/// the whole command would remove more than the case, and editing inside
+/// a quoted script is a different quoting level.
+struct Probe<'p, D, S> {
+    decide: &'p mut D,
+    suspicious: &'p S,
+    in_venv: bool,
+}
+
+impl<D, S> Probe<'_, D, S>
+where
+    D: FnMut(&SimpleCommand, &[&str], bool) -> Option<Decision>,
+    S: Fn(&str) -> bool,
+{
+    fn acts(&mut self, c: &SimpleCommand, args: &[&str]) -> bool {
+        (self.decide)(c, args, self.in_venv).is_some_and(|d| d.action != Action::Keep)
+    }
+
+    /// What `c` (a command of `script`, the parse of `src`) hides, described.
+    fn hidden(
+        &mut self,
+        script: &shell::Script,
+        src: &str,
+        c: &SimpleCommand,
+        args: &[&str],
+        depth: usize,
+    ) -> Option<String> {
+        for r in &script.substitutions {
+            if r.start >= c.range.start && r.end <= c.range.end {
+                let found = self.in_text(&src[r.clone()], "inside a command substitution", depth);
+                if found.is_some() {
+                    return found;
+                }
+            }
+        }
+        let start = match crate::python::wrapped(args) {
+            crate::python::Wrapped::At(i) => i,
+            crate::python::Wrapped::NotRun => return None,
+            crate::python::Wrapped::Unclear => {
+                for p in 1..args.len() {
+                    if self.acts(c, &args[p..]) {
+                        return Some(format!(
+                            "`{}` through `{}`",
+                            args[p..].join(" "),
+                            crate::python::basename(args[0])
+                        ));
+                    }
+                }
+                0
+            }
+        };
+        let program = args.get(start).map_or("", |a| crate::python::basename(a));
+        if program == "eval" {
+            return self.in_text(&args[start + 1..].join(" "), "through `eval`", depth);
+        }
+        if SHELLS.contains(&program) {
+            let script_at = args[start + 1..].iter().position(|a| {
+                a.strip_prefix('-')
+                    .is_some_and(|f| !f.starts_with('-') && f.contains('c'))
+            });
+            if let Some(k) = script_at
+                && let Some(text) = args.get(start + 1 + k + 1)
+            {
+                return self.in_text(text, &format!("in a script given to `{program} -c`"), depth);
+            }
+        }
+        None
+    }
+
+    /// A command the rule would fix in the shell text `text`, described.
+    fn in_text(&mut self, text: &str, how: &str, depth: usize) -> Option<String> {
+        if depth > 3 {
+            return None;
+        }
+        let sub = match shell::parse(text) {
+            Ok(sub) => sub,
+            Err(_) => {
+                return (self.suspicious)(text)
+                    .then(|| format!("a command {how} that is too complex to read"));
+            }
+        };
+        for c in sub
+            .lists
+            .iter()
+            .flat_map(|l| &l.pipelines)
+            .flat_map(|p| &p.commands)
+        {
+            let args = c.arguments();
+            if self.acts(c, &args) {
+                return Some(format!("`{}` {how}", shown(c)));
+            }
+            if let Some(deeper) = self.hidden(&sub, text, c, &args, depth + 1) {
+                return Some(format!("{deeper} {how}"));
+            }
+        }
+        None
+    }
 }
 
 /// Directories the config's commands create virtualenvs in.
@@ -228,13 +357,6 @@ pub fn for_each_command<'a>(
             }
         }
     }
-}
-
-fn location_of(cx: &Context, array: &Node, idx: usize) -> String {
-    cx.command_sites()
-        .iter()
-        .find(|s| matches!(s.array, Some((a, i)) if a.span == array.span && i == idx))
-        .map_or_else(|| "a command".to_string(), |s| s.location.clone())
 }
 
 /// Whether `node` is a string array.

@@ -130,12 +130,45 @@ pub struct Derived<'a> {
 /// reads commands, so hashed with FxHash rather than SipHash (the keys come
 /// from the file being fixed; nothing here is exposed to hash flooding
 /// beyond one file's own strings).
-pub type ScriptCache = std::cell::RefCell<
-    rustc_hash::FxHashMap<
-        String,
-        std::rc::Rc<Result<crate::shell::Script, crate::shell::Unsupported>>,
-    >,
->;
+///
+/// Each step of the engine starts with [`ScriptCache::next_step`], which
+/// drops what the step before did not look up: the versions of a string
+/// that fixes replaced are not kept for the rest of the file (a big
+/// command string would otherwise stay in memory once per fix made to it).
+#[derive(Default)]
+pub struct ScriptCache {
+    entries: std::cell::RefCell<rustc_hash::FxHashMap<String, (u32, Rc<ParsedScript>)>>,
+    step: std::cell::Cell<u32>,
+}
+
+/// A command string split by the shell layer, or why it could not be.
+pub type ParsedScript = Result<crate::shell::Script, crate::shell::Unsupported>;
+
+use std::rc::Rc;
+
+impl ScriptCache {
+    /// Start a step: forget the strings the last step did not ask for.
+    pub fn next_step(&self) {
+        let last = self.step.get();
+        self.entries
+            .borrow_mut()
+            .retain(|_, (seen, _)| *seen == last);
+        self.step.set(last.wrapping_add(1));
+    }
+
+    fn get(&self, value: &str) -> Rc<ParsedScript> {
+        let step = self.step.get();
+        if let Some((seen, s)) = self.entries.borrow_mut().get_mut(value) {
+            *seen = step;
+            return s.clone();
+        }
+        let parsed = Rc::new(crate::shell::parse(value));
+        self.entries
+            .borrow_mut()
+            .insert(value.to_string(), (step, parsed.clone()));
+        parsed
+    }
+}
 
 impl<'a> Context<'a> {
     pub fn syntax(&self) -> &'static dyn Syntax {
@@ -145,18 +178,8 @@ impl<'a> Context<'a> {
         &self.doc.root
     }
     /// The shell structure of a command string.
-    pub fn shell(
-        &self,
-        value: &str,
-    ) -> std::rc::Rc<Result<crate::shell::Script, crate::shell::Unsupported>> {
-        if let Some(s) = self.scripts.borrow().get(value) {
-            return s.clone();
-        }
-        let parsed = std::rc::Rc::new(crate::shell::parse(value));
-        self.scripts
-            .borrow_mut()
-            .insert(value.to_string(), parsed.clone());
-        parsed
+    pub fn shell(&self, value: &str) -> Rc<ParsedScript> {
+        self.scripts.get(value)
     }
     /// Whether a suppression comment turns `code` off at `offset`.
     pub fn suppressed(&self, code: &str, offset: usize) -> bool {
@@ -200,14 +223,49 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Whether `text` may hold `word` once shell line continuations are taken
-/// out (`ensure\<newline>pip` is `ensurepip`): the cheap pre-filter of a
-/// rule must never miss a case, so any continuation counts as a maybe.
+/// Whether the file `text` may hold `word` in a command string: the cheap
+/// pre-filter of a rule, which must never miss a case. Besides `word`
+/// itself, a maybe is any escape that could spell a letter of it (`\u0070`
+/// in TOML or JSON) and any line continuation, and `word` spelled with
+/// quotes or backslashes in it (`"ensure"pip`, `ensure\<newline>pip`).
 pub fn may_contain(text: &str, word: &str) -> bool {
     text.contains(word)
-        || text.contains("\\\n")
-        || text.contains("\\\r\n")
-        || text.contains("\\\\n")
+        || text.contains("\\u")
+        || text.contains("\\U")
+        // An escaped backslash before an escaped newline (`\\\n` in a basic
+        // string) is a continuation once decoded.
+        || text.contains("\\\\")
+        || contains_unquoted(text, word)
+}
+
+/// Whether the command string `value` may hold `word` as (part of) a
+/// shell word: with quotes and backslashes taken out.
+pub fn may_contain_word(value: &str, word: &str) -> bool {
+    value.contains(word) || contains_unquoted(value, word)
+}
+
+/// Whether `text` holds `word` once every quote, backslash and line break
+/// is taken out (a linear scan; `word` is a short ASCII word).
+fn contains_unquoted(text: &str, word: &str) -> bool {
+    let w = word.as_bytes();
+    if w.is_empty() || !text.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\')) {
+        return false;
+    }
+    // The last `w.len()` kept bytes, compared at every kept byte.
+    let mut window = std::collections::VecDeque::with_capacity(w.len());
+    for b in text.bytes() {
+        if matches!(b, b'"' | b'\'' | b'\\' | b'\n' | b'\r') {
+            continue;
+        }
+        if window.len() == w.len() {
+            window.pop_front();
+        }
+        window.push_back(b);
+        if window.len() == w.len() && window.iter().eq(w.iter()) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Which part of a plan a map is.
@@ -302,6 +360,28 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pre_filter_never_misses_a_spelling() {
+        for text in [
+            "cmds = ['python -m ensurepip']",
+            "cmds = ['python -m \"ensure\"pip']",
+            "cmds = [\"python -m 'ensure'pip\"]",
+            "cmds = [\"python -m ensure\\\\pip\"]",
+            "cmds = [\"python -m ensure\\u0070ip\"]",
+            "cmds = [\"python -m ensure\\U00000070ip\"]",
+            "cmds = ['''python -m ensure\\\npip''']",
+            "cmds = [\"python -m ensure\\\\\\npip\"]",
+        ] {
+            assert!(may_contain(text, "ensurepip"), "{text}");
+        }
+        assert!(!may_contain(
+            "cmds = ['python -m pip install x']",
+            "ensurepip"
+        ));
+        assert!(may_contain_word("python -m \"ensure\"pip", "ensurepip"));
+        assert!(!may_contain_word("echo 'ensure' pip", "ensurepip"));
+    }
 
     #[test]
     fn codes_and_names_are_unique_and_documented() {

@@ -110,6 +110,111 @@ mod tests {
         }
     }
 
+    /// Issue 11: each of these was a silent miss (no fix, no warning).
+    #[test]
+    fn wrappers_quoting_and_escapes_are_fixed_exactly() {
+        for cmd in [
+            "nice -n 10 python -m ensurepip",
+            "nice -5 python -m ensurepip",
+            "timeout 60 python -m ensurepip",
+            "timeout -s KILL --kill-after=5 60 python -m ensurepip",
+            "sudo -u app python -m ensurepip",
+            "sudo -E -u app VAR=1 python3 -m ensurepip --upgrade",
+            "sudo -k python -m ensurepip",
+            "exec -a x python -m ensurepip",
+            "env -u HOME A=1 python -m ensurepip",
+            "command -p python -m ensurepip",
+            "nohup nice python -m ensurepip",
+            "python -m \\\"ensure\\\"pip",
+            "python -m ens'ure'pip",
+            "python -Im ensurepip",
+            "python -IBm ensurepip",
+            "python -Imensurepip",
+            "python -X utf8 -W ignore -m ensurepip",
+        ] {
+            assert_eq!(nf001(&format!("[\"{cmd}\", \"b\"]")), "[\"b\"]", "{cmd}");
+            assert_eq!(nf001(&format!("[\"{cmd} && b\"]")), "[\"b\"]", "{cmd}");
+        }
+        // A TOML escape spelling a letter: the rules see decoded values.
+        assert_eq!(nf001(r#"["python -m ensure\u0070ip && b"]"#), r#"["b"]"#);
+        // Not a module run: left alone, and nothing to report.
+        for cmds in [
+            r#"["python -c 'import ensurepip'"]"#,
+            r#"["command -v python -m ensurepip"]"#,
+            r#"["python ensurepip.py -m ensurepip"]"#,
+        ] {
+            let (out, notes) = warnings(cmds);
+            assert_eq!(out, cmds);
+            assert!(notes.is_empty(), "{cmds}: {notes:?}");
+        }
+    }
+
+    /// Issue 11: what cannot be removed exactly is reported, never passed.
+    #[test]
+    fn hidden_invocations_are_reported() {
+        for (cmds, how) in [
+            (
+                r#"["find . | xargs python -m ensurepip"]"#,
+                "through `xargs`",
+            ),
+            (
+                r#"["xargs -n1 python -m ensurepip < list"]"#,
+                "through `xargs`",
+            ),
+            (
+                r#"["echo \"$(python -m ensurepip)\""]"#,
+                "inside a command substitution",
+            ),
+            (
+                r#"["\"$(python -m ensurepip)\""]"#,
+                "inside a command substitution",
+            ),
+            (
+                r#"["echo `python3 -m ensurepip`"]"#,
+                "inside a command substitution",
+            ),
+            (
+                r#"["sh -c 'python -m ensurepip && b'"]"#,
+                "in a script given to `sh -c`",
+            ),
+            (
+                r#"["sudo bash -lc 'python -m ensurepip'"]"#,
+                "in a script given to `bash -c`",
+            ),
+            (r#"["eval python -m ensurepip"]"#, "through `eval`"),
+            (r#"["chrt 10 python -m ensurepip"]"#, "through `chrt`"),
+            (
+                r#"["echo \"$(sh -c 'python -m ensurepip')\""]"#,
+                "in a script given to `sh -c` inside a command substitution",
+            ),
+        ] {
+            let (out, notes) = warnings(cmds);
+            assert_eq!(out, cmds, "changed");
+            assert_eq!(notes.len(), 1, "{cmds}: {notes:?}");
+            assert!(
+                notes[0].contains("(warning)") && notes[0].contains(how),
+                "{cmds}: {notes:?}"
+            );
+        }
+        // A substitution that only mentions it stays quiet.
+        let (_, notes) = warnings(r#"["echo '$(python -m ensurepip)'", "echo $(echo ensurepip)"]"#);
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    fn warnings(cmds: &str) -> (String, Vec<String>) {
+        let (out, notes) = crate::rules::testing::fix_with(
+            "NF001",
+            crate::config::Kind::NixpacksToml,
+            &format!("[phases.install]\ncmds = {cmds}\n"),
+            &Default::default(),
+        );
+        let out = out
+            .trim_start_matches("[phases.install]\ncmds = ")
+            .trim_end()
+            .to_string();
+        (out, notes)
+    }
+
     #[test]
     fn chains() {
         assert_eq!(

@@ -131,6 +131,42 @@ mod tests {
     }
 
     #[test]
+    fn wrapped_and_quoted_upgrades_go_whole() {
+        for c in [
+            "sudo -H pip install -U pip",
+            "nice -n 5 pip install --upgrade pip",
+            "timeout 120 python3 -m pip install -U pip",
+            "env PIP_NO_CACHE_DIR=1 pip install -U 'p'ip",
+            "python -Im pip install --upgrade pip",
+        ] {
+            assert_eq!(nf002(&format!("[\"{c}\", \"b\"]")), "[\"b\"]", "{c}");
+        }
+        assert_eq!(
+            nf002(r#"["sudo pip install -U pip wheel"]"#),
+            r#"["sudo pip install -U wheel"]"#
+        );
+    }
+
+    #[test]
+    fn hidden_upgrades_are_reported() {
+        for cmds in [
+            r#"["echo \"$(pip install -U pip)\""]"#,
+            r#"["bash -c 'pip install --upgrade pip'"]"#,
+            r#"["cat reqs | xargs pip install -U pip"]"#,
+        ] {
+            let (out, notes) = crate::rules::testing::fix_with(
+                "NF002",
+                crate::config::Kind::NixpacksToml,
+                &format!("[phases.install]\ncmds = {cmds}\n"),
+                &Default::default(),
+            );
+            assert!(out.contains(cmds), "{out}");
+            assert_eq!(notes.len(), 1, "{cmds}: {notes:?}");
+            assert!(notes[0].contains("cannot edit exactly"), "{notes:?}");
+        }
+    }
+
+    #[test]
     fn other_packages_stay() {
         assert_eq!(
             nf002(r#"["pip install -U pip setuptools wheel"]"#),

@@ -46,11 +46,16 @@ pub const PHASE_EXTRA: &[(&str, &str)] =
 pub const START_EXTRA: &[(&str, &str)] =
     &[("cmds", "cmd"), ("command", "cmd"), ("commands", "cmd")];
 
-fn normalize(k: &str) -> String {
+/// A key without `_` and `-`, in lower case (compared without allocating:
+/// this runs for every key of every table).
+fn normalized(k: &str) -> impl Iterator<Item = char> + '_ {
     k.chars()
         .filter(|c| *c != '_' && *c != '-')
         .flat_map(char::to_lowercase)
-        .collect()
+}
+
+fn same_key(a: &str, b: &str) -> bool {
+    normalized(a).eq(normalized(b))
 }
 
 /// The real key `key` stands for, when it is not itself a real key or alias.
@@ -65,15 +70,14 @@ pub fn intended(
     if is_real {
         return None;
     }
-    let n = normalize(key);
     for (k, aliases) in known {
-        if normalize(k) == n || aliases.iter().any(|a| normalize(a) == n) {
+        if same_key(k, key) || aliases.iter().any(|a| same_key(a, key)) {
             return Some(k);
         }
     }
     extra
         .iter()
-        .find(|(alias, _)| normalize(alias) == n)
+        .find(|(alias, _)| same_key(alias, key))
         .map(|(_, real)| *real)
 }
 
