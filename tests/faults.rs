@@ -202,16 +202,17 @@ fn paths_are_quoted_as_git_quotes_them() {
     let want: Vec<&str> = listed.lines().collect();
     let o = nf(root, &["--check", "."]);
     assert_eq!(o.code, 1, "{o:?}");
-    // One line per pending fix (two per file), each starting with git's form.
+    // One line per pending fix (three per file: NF003, NF001, NF006), each
+    // starting with git's form.
     let lines: Vec<&str> = o.stdout.lines().collect();
-    assert_eq!(lines.len(), 2 * names.len(), "{}", o.stdout);
+    assert_eq!(lines.len(), 3 * names.len(), "{}", o.stdout);
     for w in &want {
         assert_eq!(
             lines
                 .iter()
                 .filter(|l| l.starts_with(&format!("{w}:")))
                 .count(),
-            2,
+            3,
             "{w}: {}",
             o.stdout
         );
