@@ -122,21 +122,24 @@ ensure_workload() { # DIR SERVICES FILLER
 ensure_workload "$MONO" "$SERVICES" "$FILLER"
 summary() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]])' "$MONO.summary.json" "$1"; }
 
-# The --write copy: hard links to the pristine tree (see restore.py for why
-# that is safe with nixfix's write-then-rename), made fresh on every run.
+# The --write copy: hard links to the pristine tree, but the configs, which
+# get files of their own (nixfix --write refuses a hard-linked config; see
+# restore.py), made fresh on every run.
 say "cp -al $MONO $W"
 rm -rf "$W"
 cp -al "$MONO" "$W"
 restore() { python3 "$BENCHES/restore.py" "$MONO" "$W" "$MONO.configs"; }
+restore
 
 # Pre-flight: --write fixes everything, restore brings it all back.
 say "pre-flight: --write on the copy, then restore"
 "$NIXFIX" --write -q "$W" >/dev/null 2>&1 || die "nixfix --write failed on $W"
 "$NIXFIX" --check -q "$W" >/dev/null 2>&1 || die "nixfix --check still finds fixes after --write"
-# The configs --write rewrote (for the write floor, section 3b): renamed over,
-# so no longer hard-linked to the pristine tree (link count 1, the others 2).
+# The configs --write rewrote (for the write floor, section 3b): those whose
+# bytes are no longer the pristine ones (sha1sum -c exits 1 for those, hence
+# the `|| true` under pipefail).
 WRITTEN="$MONO.written"
-(cd "$W" && find . -name nixpacks.toml -links 1 -printf '%P\n' | LC_ALL=C sort) > "$WRITTEN"
+(cd "$W" && { sha1sum -c "$MONO.configs.sha1" 2>/dev/null || true; } | sed -n 's/: FAILED$//p' | sed 's|^\./||' | LC_ALL=C sort) > "$WRITTEN"
 n_written=$(wc -l < "$WRITTEN")
 [ "$n_written" = "$(summary need_fix)" ] ||
   NOTES+=("--write rewrote $n_written configs, the generator says $(summary need_fix) need a fix")
