@@ -6,8 +6,7 @@ Usage: write_floor.py PRISTINE COPY CONFIGS WRITTEN OUT.json [--reps R] [--warmu
 PRISTINE, COPY and CONFIGS are restore.py's arguments (COPY is `cp -al
 PRISTINE COPY`; CONFIGS lists every config, relative). WRITTEN lists the
 configs `nixfix --write` rewrites on this workload (relative; run.sh collects
-them as the configs of the copy whose link count dropped to 1 after a
-pre-flight --write).
+them as the configs of the copy whose bytes a pre-flight --write changed).
 
 Each repetition restores COPY (restore.py's logic), runs sync(2) so no dirty
 page of the previous repetition is left to write back, reads the files' bytes
@@ -21,8 +20,8 @@ calls release the GIL), for every file in WRITTEN:
 which are the syscalls of nixfix's atomic write (tempfile in the same
 directory, sync_data, set_permissions, persist), with no walk, read or parse.
 The only file ever opened for writing is the new temporary one (O_EXCL: never
-an existing inode), and the rename swaps COPY's directory entry, so the inodes
-COPY shares with PRISTINE are never written.
+an existing inode), and the rename swaps COPY's directory entry, so no inode
+COPY shares with PRISTINE is ever written.
 
 Writes hyperfine-style JSON to OUT.json: {"results": [{"command", "mean",
 "stddev", "median", "min", "max", "times"}], "n_files", "threads"} (seconds).
@@ -75,8 +74,10 @@ def one_rep(a, configs, written, pool):
         path = os.path.join(a.copy, rel)
         st = os.stat(path)
         p = os.stat(os.path.join(a.pristine, rel))
-        if (st.st_dev, st.st_ino) != (p.st_dev, p.st_ino):
-            sys.exit(f"write_floor.py: {path} is not the pristine inode after restore")
+        # restore() gives each config a file of its own holding PRISTINE's
+        # bytes (nixfix --write refuses hard-linked configs).
+        if (st.st_dev, st.st_ino) == (p.st_dev, p.st_ino) or st.st_nlink != 1:
+            sys.exit(f"write_floor.py: {path} is not a file of its own after restore")
         with open(path, "rb") as f:  # read-only
             data = f.read()
         tmp = os.path.join(os.path.dirname(path), f".nixfix-floor-{i}.tmp")
