@@ -1,15 +1,14 @@
 //! The command line: arguments, modes, and the exit code.
 
-use crate::driver::{self, Candidate, FileReport, Named, RunOptions, Status, WalkOptions};
-use crate::engine::Options;
-use crate::engine::Reported;
-use crate::output::{self, Summary, Which, emit};
+use crate::driver::walk::WalkOptions;
+use crate::output::{self, emit};
+use crate::pipeline::{RunConfig, Source};
+use crate::report::{self, Mode};
 use crate::rules::{self, REGISTRY, Rule, RuleKind};
-use crate::sorted::{Record, Sorted};
+use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// Exit codes, as ruff and ripgrep use them.
 pub const EXIT_CLEAN: u8 = 0;
@@ -19,12 +18,7 @@ pub const EXIT_ERROR: u8 = 2;
 /// Default threads for --write (I/O-bound: each fix is flushed to disk).
 const WRITE_JOBS: usize = 16;
 
-/// Output held in memory before it is spilled, sorted, to a temporary file
-/// (see [`crate::sorted`]): keeps memory flat on huge trees.
-pub const HOLD_BUDGET: usize = 128 * 1024;
-
-/// Runs over this many configs show a progress bar on a terminal.
-const PROGRESS_MIN: usize = 2000;
+pub use crate::pipeline::HOLD_BUDGET;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,7 +30,8 @@ externally-managed-environment: remove `python -m ensurepip` and pip self-upgrad
 provide pip from Nix, and rename keys Nixpacks ignores.\n\n\
 By default nixfix prints a unified diff of the fixes and writes nothing. \
 Use --write to apply them, --check in CI.",
-    after_help = "Exit status: 0 nothing to fix (or all fixed with --write), 1 fixes pending, 2 an error.\n\
+    after_help = "Exit status: 0 nothing to fix (or all fixed with --write), 1 fixes pending or a \
+fix to make by hand, 2 an error (--exit-zero: 0 unless an error).\n\
 Rules: `nixfix rules` lists them, `nixfix rule NF001` explains one.",
     args_conflicts_with_subcommands = true
 )]
@@ -134,9 +129,29 @@ pub struct FixArgs {
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
 
-    /// Print only errors (no summary).
+    /// Quiet: no summary line and no warnings (diffs, --check lines,
+    /// fixes to make by hand and errors still print).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Exit 0 even when fixes are pending or must be made by hand (an
+    /// error still exits 2): report only.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Apply `exclude` to files named on the command line too (as
+    /// pre-commit names every staged file).
+    #[arg(long)]
+    pub force_exclude: bool,
+
+    /// Print the settings this run would use (the settings file, rules,
+    /// excludes) and exit.
+    #[arg(long, conflicts_with = "show_files")]
+    pub show_settings: bool,
+
+    /// Print the files this run would look at, one per line, and exit.
+    #[arg(long)]
+    pub show_files: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +162,8 @@ pub enum Format {
     Json,
     /// GitHub Actions annotations.
     Github,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,50 +192,61 @@ pub fn run() -> u8 {
         ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
         ColorWhen::Auto => {}
     }
-    let code = match cli.command {
+    let code = match command(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nixfix: {e:#}");
+            EXIT_ERROR
+        }
+    };
+    output::delivered(code)
+}
+
+/// The subcommand, or a run.
+fn command(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
         Some(Command::Rule { code }) => explain(&code),
-        Some(Command::Rules) => list_rules(),
+        Some(Command::Rules) => Ok(list_rules()),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "nixfix", &mut buf);
             emit(&mut output::stdout(), &String::from_utf8_lossy(&buf));
-            EXIT_CLEAN
+            Ok(EXIT_CLEAN)
         }
         Some(Command::Man) => {
             let cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
-            match clap_mangen::Man::new(cmd).render(&mut buf) {
-                Ok(()) => {
-                    emit(&mut output::stdout(), &String::from_utf8_lossy(&buf));
-                    EXIT_CLEAN
-                }
-                Err(e) => {
-                    eprintln!("nixfix: {e}");
-                    EXIT_ERROR
-                }
-            }
-        }
-        None => fix(cli.fix),
-    };
-    output::delivered(code)
-}
-
-fn explain(code: &str) -> u8 {
-    match rules::lookup(code) {
-        Some(r) => {
-            let head = format!("# {} {}\n\n{}\n\n", r.code(), r.name(), r.summary());
-            emit(
-                &mut output::painted_stdout(),
-                &format!("{head}{}", r.explanation()),
-            );
-            EXIT_CLEAN
+            clap_mangen::Man::new(cmd)
+                .render(&mut buf)
+                .context("rendering the man page")?;
+            emit(&mut output::stdout(), &String::from_utf8_lossy(&buf));
+            Ok(EXIT_CLEAN)
         }
         None => {
-            eprintln!("nixfix: no rule `{code}`; `nixfix rules` lists them");
-            EXIT_ERROR
+            let (settings_only, files_only) = (cli.fix.show_settings, cli.fix.show_files);
+            let (cfg, settings) = resolve(cli.fix)?;
+            if settings_only {
+                return Ok(show_settings(&cfg, settings.as_deref()));
+            }
+            if files_only {
+                return Ok(show_files(&cfg));
+            }
+            Ok(crate::pipeline::execute(&cfg))
         }
     }
+}
+
+fn explain(code: &str) -> anyhow::Result<u8> {
+    let Some(r) = rules::lookup(code) else {
+        bail!("no rule `{code}`; `nixfix rules` lists them");
+    };
+    let head = format!("# {} {}\n\n{}\n\n", r.code(), r.name(), r.summary());
+    emit(
+        &mut output::painted_stdout(),
+        &format!("{head}{}", r.explanation()),
+    );
+    Ok(EXIT_CLEAN)
 }
 
 fn list_rules() -> u8 {
@@ -249,8 +277,8 @@ fn chosen_rules(
     select: &[String],
     extend: &[String],
     ignore: &[String],
-) -> Result<Vec<&'static dyn Rule>, String> {
-    let resolve = |names: &[String]| -> Result<Vec<&'static str>, String> {
+) -> anyhow::Result<Vec<&'static dyn Rule>> {
+    let resolve = |names: &[String]| -> anyhow::Result<Vec<&'static str>> {
         names
             .iter()
             .map(|n| n.trim())
@@ -261,13 +289,14 @@ fn chosen_rules(
                 }
                 rules::lookup(n)
                     .map(|r| r.code())
-                    .ok_or_else(|| format!("unknown rule `{n}`; `nixfix rules` lists them"))
+                    .ok_or_else(|| anyhow::anyhow!("unknown rule `{n}`; `nixfix rules` lists them"))
             })
             .collect()
     };
     let sel = resolve(select)?;
     let ext = resolve(extend)?;
     let ign = resolve(ignore)?;
+    let has = |list: &[&str], code: &str| list.contains(&"ALL") || list.contains(&code);
     Ok(REGISTRY
         .iter()
         .copied()
@@ -275,305 +304,168 @@ fn chosen_rules(
             let selected = if sel.is_empty() {
                 r.default_enabled()
             } else {
-                sel.contains(&"ALL") || sel.contains(&r.code())
-            } || ext.contains(&r.code())
-                || ext.contains(&"ALL");
-            selected && !ign.contains(&r.code()) && !ign.contains(&"ALL")
+                has(&sel, r.code())
+            } || has(&ext, r.code());
+            selected && !has(&ign, r.code())
         })
         .collect())
 }
 
-fn fix(mut args: FixArgs) -> u8 {
-    let started = Instant::now();
-    let settings_path = if args.isolated {
+/// The settings file in effect (`--config`, or the nearest one; none with
+/// `--isolated`), merged under the flags: flags win, `exclude` adds up.
+fn merge_settings(args: &mut FixArgs) -> anyhow::Result<(Option<PathBuf>, Vec<String>)> {
+    let path = if args.isolated {
         None
     } else {
         args.config
             .clone()
             .or_else(|| crate::settings::find(Path::new(".")))
     };
-    if let Some(p) = &settings_path {
-        match crate::settings::load(p) {
-            Ok(s) => {
-                if args.select.is_empty() {
-                    args.select = s.select.unwrap_or_default();
-                }
-                if args.ignore.is_empty() {
-                    args.ignore = s.ignore.unwrap_or_default();
-                }
-                if args.extend_select.is_empty() {
-                    args.extend_select = s.extend_select.unwrap_or_default();
-                }
-                args.exclude.extend(s.exclude);
-            }
-            Err(e) => {
-                eprintln!("nixfix: {}: {e}", output::shown_path(p));
-                return EXIT_ERROR;
-            }
-        }
+    let Some(p) = &path else {
+        return Ok((None, Vec::new()));
+    };
+    let s = crate::settings::load(p)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| output::shown_path(p))?;
+    if args.select.is_empty() {
+        args.select = s.select.unwrap_or_default();
     }
-    let exclude = match crate::settings::exclude_set(&args.exclude) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("nixfix: {e}");
-            return EXIT_ERROR;
-        }
-    };
-    let rules = match chosen_rules(&args.select, &args.extend_select, &args.ignore) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("nixfix: {e}");
-            return EXIT_ERROR;
-        }
-    };
-    // With --write most of the time is spent waiting for fsync, which many
-    // threads overlap; otherwise one thread per CPU.
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = args
-        .jobs
-        .unwrap_or(if args.write {
-            cpus.max(WRITE_JOBS)
-        } else {
-            cpus
-        })
-        .max(1);
+    if args.ignore.is_empty() {
+        args.ignore = s.ignore.unwrap_or_default();
+    }
+    if args.extend_select.is_empty() {
+        args.extend_select = s.extend_select.unwrap_or_default();
+    }
+    Ok((path, s.exclude))
+}
+
+/// Where the configs come from: `-`, one directory, or a list.
+fn source(args: &FixArgs) -> anyhow::Result<Source> {
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
-        match read_list(list) {
-            Ok(more) => paths.extend(more),
-            Err(e) => {
-                eprintln!("nixfix: {}: {e}", output::shown_path(list));
-                return EXIT_ERROR;
-            }
-        }
+        let more = read_list(list).with_context(|| output::shown_path(list))?;
+        paths.extend(more);
     } else if paths.is_empty() {
         paths.push(PathBuf::from("."));
     }
-    let stdin_mode = paths.iter().any(|p| p == Path::new("-"));
-    if stdin_mode {
+    if paths.iter().any(|p| p == Path::new("-")) {
         if paths.len() > 1 {
-            eprintln!("nixfix: `-` (standard input) cannot be combined with other paths");
-            return EXIT_ERROR;
+            bail!("`-` (standard input) cannot be combined with other paths");
         }
-        return fix_stdin(&args, rules);
-    }
-    if args.write
-        && let Err(e) = crate::write::clean_up_on_signals()
-    {
-        eprintln!("nixfix: warning: no clean-up on SIGINT/SIGTERM ({e})");
-    }
-    let walk = WalkOptions {
-        no_ignore: args.no_ignore,
-        hidden: args.hidden,
-        jobs,
-    };
-    let excluded = |c: &Candidate| {
-        let rel = c.root.as_ref().and_then(|r| c.path.strip_prefix(r).ok());
-        !c.explicit
-            && !exclude.is_empty()
-            && (exclude.is_match(output::display_path(&c.path))
-                || rel.is_some_and(|r| exclude.is_match(output::display_path(r))))
-    };
-    let one_dir = args.files_from.is_none() && paths.len() == 1 && paths[0].is_dir();
-    let opts = RunOptions {
-        engine: Options { rules },
-        write: args.write,
-        keep_text: (!args.write && !args.check) || args.format == Format::Json,
-        config_paths: one_dir,
-    };
-    let summary = std::sync::Mutex::new(Summary::default());
-    let mut out = output::buffered_stdout();
-    // Not locked for the whole run: the progress bar draws on stderr from
-    // the walker's threads, and a held lock would block it forever.
-    let mut err = anstream::stderr();
-    let watched = stderr_is_terminal() && !args.quiet;
-    if one_dir {
-        // The usual case: fix while walking. What to print is sorted by path
-        // in bounded memory and printed at the end.
-        let root = paths[0].clone();
-        let progress = watched.then(|| {
-            let pb = indicatif::ProgressBar::new_spinner();
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{spinner} {pos} configs {elapsed}")
-            {
-                pb.set_style(style);
-            }
-            pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-            pb
+        return Ok(Source::Stdin {
+            filename: args.stdin_filename.clone(),
         });
-        let json = args.format == Format::Json;
-        let sorted = std::sync::Mutex::new(Sorted::new(HOLD_BUDGET));
-        // Configs named by Railway files, fixed after the walk.
-        let named = std::sync::Mutex::new(Vec::new());
-        let keep = |mut r: FileReport, c: Option<&Candidate>| {
-            if let (Some(target), Some(c)) = (r.config_path.take(), c) {
-                match driver::follow_config_path(c, &target) {
-                    Some(Named::Config(n)) => named.lock().expect("not poisoned").push(n),
-                    Some(Named::Note(note)) => r.findings.insert(0, Reported::note(&note)),
-                    None => {}
-                }
-            }
-            if r.path.file_name().is_some_and(|n| n == "nixpacks.json")
-                && r.path.with_file_name("nixpacks.toml").is_file()
-            {
-                r.findings.insert(0, Reported::note(driver::SHADOWED_JSON));
-            }
-            summary.lock().expect("not poisoned").add(&r);
-            if let Some(pb) = &progress {
-                pb.inc(1);
-                if pb.position() == PROGRESS_MIN as u64 {
-                    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                }
-            }
-            if !json && r.status == Status::Unchanged && r.findings.is_empty() {
-                return;
-            }
-            let (mut o, mut e) = (Vec::new(), Vec::new());
-            render(&args, &r, &mut o, &mut e);
-            sorted.lock().expect("not poisoned").push(Record {
-                path: r.path,
-                out: o,
-                err: e,
-            });
-        };
-        let work = |c: &Candidate| -> Option<()> {
-            keep(driver::process(c, &opts), Some(c));
-            None
-        };
-        let streamed = driver::walk_process(&root, &walk, &excluded, &work);
-        for r in streamed.errors {
-            keep(r, None);
-        }
-        // Symlinks, and configs Railway files name, unless the walk fixed
-        // the same file.
-        let mut extra = streamed.links;
-        extra.append(&mut named.lock().expect("not poisoned"));
-        for c in driver::extras(&root, &walk, &excluded, extra) {
-            if !excluded(&c) {
-                keep(driver::process(&c, &opts), Some(&c));
-            }
-        }
-        if let Some(pb) = &progress {
-            pb.finish_and_clear();
-        }
-        let sorted = sorted.into_inner().expect("not poisoned");
-        if let Err(e) = sorted.drain(|r| {
-            emit(&mut out, &String::from_utf8_lossy(&r.out));
-            emit(&mut err, &String::from_utf8_lossy(&r.err));
-        }) {
-            emit(
-                &mut err,
-                &format!("nixfix: reading back the sorted output: {e}\n"),
-            );
-            summary.lock().expect("not poisoned").errors += 1;
-        }
-    } else {
-        let (mut candidates, missing) = driver::discover(&paths, &walk);
-        candidates.retain(|c| !excluded(c));
-        let notes = driver::link(&mut candidates);
-        // A progress bar on long runs, only when a person is watching stderr.
-        let progress = (watched && candidates.len() >= PROGRESS_MIN).then(|| {
-            let pb = indicatif::ProgressBar::new(candidates.len() as u64);
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} configs {elapsed}")
-            {
-                pb.set_style(style);
-            }
-            pb
-        });
-        let mut summary = summary.lock().expect("not poisoned");
-        let mut report = |mut r: FileReport| {
-            for (_, note) in notes.iter().filter(|(p, _)| *p == r.path) {
-                r.findings.insert(0, crate::engine::Reported::note(note));
-            }
-            summary.add(&r);
-            match &progress {
-                Some(pb) => {
-                    pb.suspend(|| render(&args, &r, &mut out, &mut err));
-                    pb.inc(1);
-                }
-                None => render(&args, &r, &mut out, &mut err),
-            }
-        };
-        for r in missing {
-            report(r);
-        }
-        driver::run_ordered(
-            &candidates,
-            jobs,
-            |c: &Candidate| driver::process(c, &opts),
-            &mut report,
-        );
-        if let Some(pb) = &progress {
-            pb.finish_and_clear();
-        }
     }
-    let mut summary = summary.into_inner().expect("not poisoned");
-    summary.seconds = started.elapsed().as_secs_f64();
-    if args.format == Format::Json {
-        let line = serde_json::json!({ "summary": summary });
-        emit(&mut out, &format!("{line}\n"));
-    }
-    output::finish(&mut out);
-    if args.format != Format::Json && !args.quiet {
-        if summary.files == 0 {
-            emit(&mut err, "nixfix: no Nixpacks or Railway config found\n");
+    Ok(
+        if args.files_from.is_none() && paths.len() == 1 && paths[0].is_dir() {
+            Source::Dir(paths.remove(0))
         } else {
-            emit(&mut err, &format!("{}\n", summary.line(args.write)));
-        }
-    }
-    if summary.errors > 0 {
-        EXIT_ERROR
-    } else if summary.fixed > 0 && !args.write {
-        EXIT_PENDING
-    } else {
-        EXIT_CLEAN
-    }
+            Source::List(paths)
+        },
+    )
 }
 
-/// Print one file's report in the chosen format.
-fn render(
-    args: &FixArgs,
-    r: &FileReport,
-    out: &mut dyn std::io::Write,
-    err: &mut dyn std::io::Write,
-) {
-    match args.format {
-        Format::Json => emit(out, &format!("{}\n", output::json_line(r))),
-        Format::Github => {
-            for l in output::github_lines(r) {
-                emit(out, &format!("{l}\n"));
-            }
+/// The run the arguments and the settings file describe, and the settings
+/// file it read.
+fn resolve(mut args: FixArgs) -> anyhow::Result<(RunConfig, Option<PathBuf>)> {
+    let (settings, file_excludes) = merge_settings(&mut args)?;
+    let base = settings.as_deref().and_then(Path::parent);
+    let exclude = crate::settings::Excludes::new(
+        &args.exclude,
+        base.map(|b| (file_excludes.as_slice(), b)),
+        args.force_exclude,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let rules = chosen_rules(&args.select, &args.extend_select, &args.ignore)?;
+    let source = source(&args)?;
+    let stdin = matches!(source, Source::Stdin { .. });
+    let mode = match (args.write, args.check, stdin) {
+        (true, _, _) => Mode::Write,
+        (_, true, _) => Mode::Check,
+        (_, _, true) => Mode::Filter,
+        _ => Mode::Diff,
+    };
+    if stdin && mode == Mode::Write {
+        bail!("--write cannot be used with `-` (standard input): the fixed text is printed");
+    }
+    // With --write most of the time is spent waiting for fsync, which many
+    // threads overlap; otherwise one thread per CPU.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let default_jobs = if args.write {
+        cpus.max(WRITE_JOBS)
+    } else {
+        cpus
+    };
+    let jobs = args.jobs.unwrap_or(default_jobs).max(1);
+    let format = match args.format {
+        Format::Text => report::Format::Text,
+        Format::Json => report::Format::Json,
+        Format::Github => report::Format::Github,
+        Format::Sarif => report::Format::Sarif,
+    };
+    let cfg = RunConfig {
+        source,
+        mode,
+        format,
+        quiet: args.quiet,
+        exit_zero: args.exit_zero,
+        rules,
+        exclude,
+        walk: WalkOptions {
+            no_ignore: args.no_ignore,
+            hidden: args.hidden,
+            jobs,
+        },
+        progress: stderr_is_terminal() && !args.quiet,
+    };
+    Ok((cfg, settings))
+}
+
+/// `--show-settings`: what the run would use.
+fn show_settings(cfg: &RunConfig, settings: Option<&Path>) -> u8 {
+    let mut s = String::new();
+    let file = settings.map_or_else(|| "(none)".to_string(), output::shown_path);
+    s.push_str(&format!("settings file: {file}\n"));
+    let codes: Vec<&str> = cfg.rules.iter().map(|r| r.code()).collect();
+    s.push_str(&format!("rules: {}\n", codes.join(", ")));
+    s.push_str(&format!("exclude: {}\n", cfg.exclude.describe()));
+    s.push_str(&format!("force-exclude: {}\n", cfg.exclude.force));
+    s.push_str(&format!("mode: {:?}\n", cfg.mode).to_lowercase());
+    s.push_str(&format!("format: {:?}\n", cfg.format).to_lowercase());
+    s.push_str(&format!("jobs: {}\n", cfg.walk.jobs));
+    s.push_str(&format!(
+        "ignore files: {}\nhidden: {}\n",
+        !cfg.walk.no_ignore, cfg.walk.hidden
+    ));
+    emit(&mut output::stdout(), &s);
+    EXIT_CLEAN
+}
+
+/// `--show-files`: the files the run would look at, after `exclude`.
+fn show_files(cfg: &RunConfig) -> u8 {
+    let paths = match &cfg.source {
+        Source::Stdin { .. } => {
+            eprintln!("nixfix: --show-files lists files; `-` reads standard input");
+            return EXIT_ERROR;
         }
-        Format::Text => {
-            if let Some(l) = output::error_line(r) {
-                emit(err, &format!("{l}\n"));
-            }
-            if args.check {
-                for l in output::finding_lines(r, Which::Fixes) {
-                    emit(out, &format!("{l}\n"));
-                }
-                if !args.quiet {
-                    for l in output::finding_lines(r, Which::Warnings) {
-                        emit(err, &format!("{l}\n"));
-                    }
-                }
-            } else {
-                if !args.write
-                    && let (Some(a), Some(b)) = (&r.original, &r.fixed)
-                {
-                    emit(
-                        out,
-                        &output::paint_diff(&output::unified_diff(&r.path, a, b)),
-                    );
-                }
-                if !args.quiet {
-                    for l in output::finding_lines(r, Which::Warnings) {
-                        emit(err, &format!("{l}\n"));
-                    }
-                }
-            }
+        Source::Dir(p) => vec![p.clone()],
+        Source::List(p) => p.clone(),
+    };
+    let (mut found, missing) = crate::driver::walk::discover(&paths, &cfg.walk);
+    found.retain(|c| !cfg.exclude.excludes(c));
+    let mut out = output::stdout();
+    for c in &found {
+        emit(&mut out, &format!("{}\n", output::shown_path(&c.path)));
+    }
+    for r in &missing {
+        if let Some(l) = crate::report::error_line(r) {
+            eprintln!("{l}");
         }
+    }
+    if missing.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
     }
 }
 
@@ -591,76 +483,6 @@ fn read_list(list: &Path) -> std::io::Result<Vec<PathBuf>> {
         .filter(|l| !l.trim().is_empty())
         .map(PathBuf::from)
         .collect())
-}
-
-fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
-    let mut bytes = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-        eprintln!("nixfix: <stdin>: {e}");
-        return EXIT_ERROR;
-    }
-    let name = args
-        .stdin_filename
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("<stdin>"));
-    let kind = args
-        .stdin_filename
-        .as_deref()
-        .and_then(|p| p.file_name()?.to_str())
-        .and_then(crate::config::Kind::from_file_name);
-    let env = match args.stdin_filename.as_deref().and_then(Path::parent) {
-        Some(dir) if !dir.as_os_str().is_empty() => crate::config::Environment::from_dir(dir),
-        // A bare file name: the current directory.
-        Some(_) => crate::config::Environment::from_dir(Path::new(".")),
-        _ => crate::config::Environment::default(),
-    };
-    let opts = RunOptions {
-        engine: Options { rules },
-        write: false,
-        keep_text: true,
-        config_paths: false,
-    };
-    let r = driver::fix_bytes(&name, &bytes, kind, &env, &opts);
-    let mut out = output::stdout();
-    let mut err = anstream::stderr().lock();
-    if r.status == Status::Error {
-        if let Some(l) = output::error_line(&r) {
-            emit(&mut err, &format!("{l}\n"));
-        }
-        return EXIT_ERROR;
-    }
-    match args.format {
-        Format::Json => emit(&mut out, &format!("{}\n", output::json_line(&r))),
-        Format::Github => {
-            for l in output::github_lines(&r) {
-                emit(&mut out, &format!("{l}\n"));
-            }
-        }
-        Format::Text if args.check => {
-            let mut painted = output::painted_stdout();
-            for l in output::finding_lines(&r, Which::Fixes) {
-                emit(&mut painted, &format!("{l}\n"));
-            }
-        }
-        Format::Text => {
-            // A filter: the fixed text, byte for byte, whatever the terminal.
-            let text = r
-                .fixed
-                .as_deref()
-                .unwrap_or_else(|| std::str::from_utf8(&bytes).unwrap_or_default());
-            emit(&mut out, text);
-        }
-    }
-    if !args.quiet && args.format == Format::Text {
-        for l in output::finding_lines(&r, Which::Warnings) {
-            emit(&mut err, &format!("{l}\n"));
-        }
-    }
-    if (args.check || args.format != Format::Text) && r.status == Status::Fixed {
-        EXIT_PENDING
-    } else {
-        EXIT_CLEAN
-    }
 }
 
 /// Whether standard error is a terminal (for progress output).

@@ -1,7 +1,6 @@
-//! Rendering reports: unified diffs, diagnostics lines, JSON, GitHub
-//! annotations and the closing summary.
+//! What every reporter prints with: paths as people and git read them,
+//! unified diffs, and a standard output that keeps its first error.
 
-use crate::driver::{FileReport, Status};
 use anstyle::{AnsiColor, Style};
 use std::io::Write;
 use std::path::Path;
@@ -20,7 +19,7 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// The bytes of a path, without a leading `./`.
-fn path_bytes(p: &Path) -> std::borrow::Cow<'_, [u8]> {
+pub(crate) fn path_bytes(p: &Path) -> std::borrow::Cow<'_, [u8]> {
     #[cfg(unix)]
     let b: std::borrow::Cow<[u8]> = {
         use std::os::unix::ffi::OsStrExt;
@@ -125,192 +124,10 @@ pub fn paint_diff(diff: &str) -> String {
     out
 }
 
-/// Which findings to list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
-    Fixes,
-    Warnings,
-}
-
-/// `path:line:col: CODE message` lines, one per finding of the kind asked.
-pub fn finding_lines(r: &FileReport, which: Which) -> Vec<String> {
-    let p = shown_path(&r.path);
-    let code_style = AnsiColor::Red.on_default().bold();
-    let warn_style = AnsiColor::Yellow.on_default().bold();
-    let mut out = Vec::new();
-    for f in &r.findings {
-        if f.fixed != (which == Which::Fixes) {
-            continue;
-        }
-        let (style, tag) = if f.fixed {
-            (code_style, "")
-        } else {
-            (warn_style, " warning:")
-        };
-        out.push(format!(
-            "{bold}{p}:{}:{}:{bold:#} {style}{}{style:#}{tag} {}",
-            f.line,
-            f.column,
-            f.code,
-            f.message,
-            bold = Style::new().bold()
-        ));
-    }
-    out
-}
-
-/// The error line for a failed file: `path:line:col: error: message`.
-pub fn error_line(r: &FileReport) -> Option<String> {
-    let e = r.error.as_ref()?;
-    let p = shown_path(&r.path);
-    let pos = r
-        .error_position
-        .map(|(l, c)| format!(":{l}:{c}"))
-        .unwrap_or_default();
-    let style = AnsiColor::Red.on_default().bold();
-    Some(format!("{p}{pos}: {style}error:{style:#} {e}"))
-}
-
-/// A GitHub Actions workflow command for each finding and error.
-pub fn github_lines(r: &FileReport) -> Vec<String> {
-    let p = display_path(&r.path);
-    let mut out = Vec::new();
-    for f in &r.findings {
-        let level = if f.fixed { "error" } else { "warning" };
-        let title = match crate::rules::lookup(f.code) {
-            Some(rule) => format!("{} {}", f.code, rule.name()),
-            None => f.code.to_string(),
-        };
-        out.push(format!(
-            "::{level} file={},line={},col={},title={}::{}",
-            gh_prop(&p),
-            f.line,
-            f.column,
-            gh_prop(&title),
-            gh_data(&f.message)
-        ));
-    }
-    if let Some(e) = &r.error {
-        let (l, c) = r.error_position.unwrap_or((1, 1));
-        out.push(format!(
-            "::error file={},line={l},col={c},title=nixfix::{}",
-            gh_prop(&p),
-            gh_data(e)
-        ));
-    }
-    out
-}
-
-fn gh_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn gh_prop(s: &str) -> String {
-    gh_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-/// One JSON object per file (a line of JSON Lines).
-#[derive(serde::Serialize)]
-pub struct JsonFile<'a> {
-    /// The path (lossy when it is not UTF-8: then `path_bytes` has it).
-    pub path: String,
-    /// The path's bytes, only when they are not UTF-8 (JSON strings are).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path_bytes: Option<Vec<u8>>,
-    pub kind: Option<crate::config::Kind>,
-    pub status: Status,
-    pub written: bool,
-    pub findings: &'a [crate::engine::Reported],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<JsonError<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
-}
-
-#[derive(serde::Serialize)]
-pub struct JsonError<'a> {
-    pub message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<usize>,
-}
-
-pub fn json_line(r: &FileReport) -> String {
-    let diff = match (&r.original, &r.fixed) {
-        (Some(a), Some(b)) => Some(unified_diff(&r.path, a, b)),
-        _ => None,
-    };
-    let bytes = path_bytes(&r.path);
-    let j = JsonFile {
-        path: display_path(&r.path),
-        path_bytes: std::str::from_utf8(&bytes)
-            .is_err()
-            .then(|| bytes.into_owned()),
-        kind: r.kind,
-        status: r.status,
-        written: r.written,
-        findings: &r.findings,
-        error: r.error.as_deref().map(|m| JsonError {
-            message: m,
-            line: r.error_position.map(|p| p.0),
-            column: r.error_position.map(|p| p.1),
-        }),
-        diff,
-    };
-    serde_json::to_string(&j).expect("serializable")
-}
-
-/// Counts for the closing summary.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Summary {
-    pub files: usize,
-    pub fixed: usize,
-    pub unchanged: usize,
-    pub errors: usize,
-    pub fixes: usize,
-    pub warnings: usize,
-    pub seconds: f64,
-}
-
-impl Summary {
-    pub fn add(&mut self, r: &FileReport) {
-        self.files += 1;
-        match r.status {
-            Status::Fixed => self.fixed += 1,
-            Status::Unchanged => self.unchanged += 1,
-            Status::Error => self.errors += 1,
-        }
-        self.fixes += r.findings.iter().filter(|f| f.fixed).count();
-        self.warnings += r.findings.iter().filter(|f| !f.fixed).count();
-    }
-
-    /// `2 files fixed, 1 warning, 1 error (14 files checked) in 0.21 s`.
-    pub fn line(&self, wrote: bool) -> String {
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let mut parts = vec![if wrote {
-            format!("{} fixed", plural(self.fixed, "file", "files"))
-        } else {
-            format!("{} to fix", plural(self.fixed, "file", "files"))
-        }];
-        parts.push(plural(self.warnings, "warning", "warnings"));
-        parts.push(plural(self.errors, "error", "errors"));
-        format!(
-            "{} ({} checked) in {:.2} s",
-            parts.join(", "),
-            plural(self.files, "file", "files"),
-            self.seconds
-        )
-    }
-}
-
 /// Standard output, buffered (one write per 64 KiB, not per line), with
 /// colour codes stripped unless the colour choice (`--color`, `NO_COLOR`, a
 /// terminal) wants them. Errors go to [`stdout_failure`].
-pub fn buffered_stdout() -> Box<dyn Write> {
+pub fn buffered_stdout() -> Box<dyn Write + Send> {
     let stdout = std::io::stdout();
     let color = !matches!(
         anstream::AutoStream::choice(&stdout),
@@ -456,11 +273,5 @@ mod tests {
         );
         let d = unified_diff(Path::new("s p/nixpacks.toml"), "a\n", "b\n");
         assert!(d.starts_with("--- a/s p/nixpacks.toml\t\n"), "{d}");
-    }
-
-    #[test]
-    fn github_escapes() {
-        assert_eq!(gh_prop("a:b,c%"), "a%3Ab%2Cc%25");
-        assert_eq!(gh_data("l1\nl2"), "l1%0Al2");
     }
 }

@@ -864,7 +864,11 @@ fn check_json_record(o: &serde_json::Value) {
     assert!(m["path"].is_string(), "{o}");
     assert!(m["kind"].is_string() || m["kind"].is_null(), "{o}");
     let status = m["status"].as_str().unwrap();
-    assert!(["fixed", "unchanged", "error"].contains(&status), "{o}");
+    assert!(
+        ["fixed", "pending", "unchanged", "error"].contains(&status),
+        "{o}"
+    );
+    assert_eq!(m["version"], 2, "{o}");
     assert!(m["written"].is_boolean(), "{o}");
     for f in m["findings"].as_array().unwrap() {
         assert!(f["code"].as_str().unwrap().starts_with("NF"), "{f}");
@@ -872,6 +876,9 @@ fn check_json_record(o: &serde_json::Value) {
         assert!(f["line"].as_u64().unwrap() >= 1, "{f}");
         assert!(f["column"].as_u64().unwrap() >= 1, "{f}");
         assert!(f["fixed"].is_boolean(), "{f}");
+        let level = f["level"].as_str().unwrap();
+        assert!(["fix", "error", "warning"].contains(&level), "{f}");
+        assert_eq!(level == "fix", f["fixed"] == true, "{f}");
         for k in ["before", "after"] {
             assert!(f.get(k).is_none_or(|v| v.is_string()), "{f}");
         }
@@ -903,7 +910,7 @@ fn json_format_one_record_per_file_then_a_summary() {
     };
     let api = by_path("services/api/nixpacks.toml");
     assert_eq!(api["kind"], "nixpacks.toml");
-    assert_eq!(api["status"], "fixed");
+    assert_eq!(api["status"], "pending", "a dry run writes nothing");
     assert_eq!(api["written"], false);
     let codes: Vec<&str> = api["findings"]
         .as_array()
@@ -977,7 +984,8 @@ fn github_format_prints_annotations_only() {
     let d = monorepo();
     let r = d.path();
     write(r, "bad/nixpacks.toml", BAD_TOML);
-    // Two Pythons: nixfix cannot tell which pip to add, so it warns.
+    // Two Pythons: nixfix cannot tell which pip to add, so that is left
+    // for a hand fix (an error: the build fails as it is).
     write(
         r,
         "two-pythons/nixpacks.toml",
@@ -1009,7 +1017,7 @@ fn github_format_prints_annotations_only() {
     assert!(
         run.stdout
             .lines()
-            .any(|l| l.starts_with("::warning file=two-pythons/nixpacks.toml,")),
+            .any(|l| l.starts_with("::error file=two-pythons/nixpacks.toml,")),
         "{}",
         run.stdout
     );
