@@ -109,6 +109,8 @@ pub fn parse(text: &str) -> Result<Settings, String> {
 /// globs relative to its directory.
 #[derive(Debug, Default)]
 pub struct Excludes {
+    /// The globs as written, for `--show-settings`.
+    globs: Vec<String>,
     cli: Option<globset::GlobSet>,
     file: Option<(globset::GlobSet, PathBuf)>,
     cwd: PathBuf,
@@ -125,7 +127,12 @@ impl Excludes {
         file: Option<(&[String], &Path)>,
         force: bool,
     ) -> Result<Excludes, String> {
-        let cli = (!cli.is_empty()).then(|| exclude_set(cli)).transpose()?;
+        let cli_set = (!cli.is_empty()).then(|| exclude_set(cli)).transpose()?;
+        let mut globs: Vec<String> = cli_globs(cli);
+        if let Some((g, dir)) = file {
+            let dir = crate::output::shown_path(dir);
+            globs.extend(g.iter().map(|g| format!("{g} (in {dir})")));
+        }
         let file = match file {
             Some((globs, dir)) if !globs.is_empty() => {
                 let base = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
@@ -137,7 +144,8 @@ impl Excludes {
             .and_then(std::fs::canonicalize)
             .unwrap_or_default();
         Ok(Excludes {
-            cli,
+            globs,
+            cli: cli_set,
             file,
             cwd,
             force,
@@ -146,21 +154,10 @@ impl Excludes {
 
     /// The globs, for `--show-settings`.
     pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(set) = &self.cli {
-            parts.push(format!("{} glob(s) from --exclude", set.len() / 2));
-        }
-        if let Some((set, base)) = &self.file {
-            parts.push(format!(
-                "{} glob(s) from the settings file, relative to {}",
-                set.len() / 2,
-                crate::output::shown_path(base)
-            ));
-        }
-        if parts.is_empty() {
+        if self.globs.is_empty() {
             "(none)".into()
         } else {
-            parts.join("; ")
+            self.globs.join(", ")
         }
     }
 
@@ -186,6 +183,10 @@ impl Excludes {
         }
         false
     }
+}
+
+fn cli_globs(globs: &[String]) -> Vec<String> {
+    globs.iter().map(|g| format!("{g} (--exclude)")).collect()
 }
 
 /// `path` made absolute against `cwd`, with `.` and `..` resolved by name.

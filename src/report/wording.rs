@@ -18,6 +18,7 @@ pub const VERBS: &[(&str, &str)] = &[
     ("set", "would set"),
     ("now installs", "would install"),
     ("now runs", "would run"),
+    ("handed back", "would hand back"),
 ];
 
 /// Where the first verb of [`VERBS`] in `msg` is, as a whole word.
