@@ -137,6 +137,66 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
+/// Why a candidate is not read: a link that leads nowhere or outside its
+/// root, or something that is not a regular file.
+fn refused(c: &Candidate, is_link: bool) -> Option<String> {
+    if is_link {
+        match (
+            std::fs::canonicalize(&c.path),
+            c.root.as_ref().map(std::fs::canonicalize),
+        ) {
+            (Err(e), _) => return Some(format!("broken or looping symlink: {}", io_message(&e))),
+            (Ok(target), Some(Ok(root))) if !target.starts_with(&root) => {
+                return Some(format!(
+                    "symlink to {} outside {}; not followed",
+                    crate::output::shown_path(&target),
+                    crate::output::shown_path(&root)
+                ));
+            }
+            _ => {}
+        }
+    }
+    // A FIFO or a device would block or never end: regular files only,
+    // checked before opening (through a link too) and opened non-blocking,
+    // so a file swapped for a FIFO in between cannot hang the run either.
+    if (c.explicit || is_link)
+        && let Ok(m) = std::fs::metadata(&c.path)
+        && !m.is_file()
+        && !m.is_dir()
+    {
+        return Some("not a regular file".into());
+    }
+    None
+}
+
+/// The bytes of a file, and with `write` what the file was when it was
+/// opened (the write checks that it is still the same before replacing it).
+fn read(path: &Path, write: bool) -> Result<(Vec<u8>, Option<std::fs::Metadata>), String> {
+    let file = open_nonblocking(path).map_err(|e| io_message(&e))?;
+    let read_meta = if write {
+        match file.metadata() {
+            Ok(m) if m.is_file() => Some(m),
+            Ok(m) if m.is_dir() => return Err("is a directory".into()),
+            Ok(_) => return Err("not a regular file".into()),
+            Err(e) => return Err(io_message(&e)),
+        }
+    } else {
+        None
+    };
+    match read_capped(&file) {
+        Ok(b) => Ok((b, read_meta)),
+        Err(ReadError::TooLarge(len)) => Err(format!(
+            "the file is {} MiB, larger than the {} MiB nixfix reads; it is not a Nixpacks config",
+            len / (1024 * 1024),
+            MAX_FILE_SIZE / (1024 * 1024)
+        )),
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::IsADirectory => {
+            Err("is a directory".into())
+        }
+        Err(ReadError::Io(e)) => Err(io_message(&e)),
+    }
+}
+
 /// Read, fix and (with `write`) write one file.
 pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     let path = &c.path;
@@ -150,75 +210,12 @@ pub fn process(c: &Candidate, opts: &RunOptions) -> FileReport {
     // A walked regular file (the usual case) is opened straight away; a
     // file named on the command line is checked for being a link first.
     let is_link = c.link || (c.explicit && path.is_symlink());
-    if is_link {
-        match (
-            std::fs::canonicalize(path),
-            c.root.as_ref().map(std::fs::canonicalize),
-        ) {
-            (Err(e), _) => {
-                return FileReport::error(
-                    path,
-                    name_kind,
-                    format!("broken or looping symlink: {}", io_message(&e)),
-                );
-            }
-            (Ok(target), Some(Ok(root))) if !target.starts_with(&root) => {
-                return FileReport::error(
-                    path,
-                    name_kind,
-                    format!(
-                        "symlink to {} outside {}; not followed",
-                        crate::output::shown_path(&target),
-                        crate::output::shown_path(&root)
-                    ),
-                );
-            }
-            _ => {}
-        }
+    if let Some(why) = refused(c, is_link) {
+        return FileReport::error(path, name_kind, why);
     }
-    // A FIFO or a device would block or never end: regular files only,
-    // checked before opening (through a link too) and opened non-blocking,
-    // so a file swapped for a FIFO in between cannot hang the run either.
-    if (c.explicit || is_link)
-        && let Ok(m) = std::fs::metadata(path)
-        && !m.is_file()
-        && !m.is_dir()
-    {
-        return FileReport::error(path, name_kind, "not a regular file");
-    }
-    let file = match open_nonblocking(path) {
-        Ok(f) => f,
-        Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
-    };
-    // With --write, what the file is before it is read: the write checks
-    // that it is still the same before replacing it.
-    let read_meta = if opts.write {
-        match file.metadata() {
-            Ok(m) if m.is_file() => Some(m),
-            Ok(m) if m.is_dir() => return FileReport::error(path, name_kind, "is a directory"),
-            Ok(_) => return FileReport::error(path, name_kind, "not a regular file"),
-            Err(e) => return FileReport::error(path, name_kind, io_message(&e)),
-        }
-    } else {
-        None
-    };
-    let bytes = match read_capped(&file) {
-        Ok(b) => b,
-        Err(ReadError::TooLarge(len)) => {
-            return FileReport::error(
-                path,
-                name_kind,
-                format!(
-                    "the file is {} MiB, larger than the {} MiB nixfix reads; it is not a Nixpacks config",
-                    len / (1024 * 1024),
-                    MAX_FILE_SIZE / (1024 * 1024)
-                ),
-            );
-        }
-        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::IsADirectory => {
-            return FileReport::error(path, name_kind, "is a directory");
-        }
-        Err(ReadError::Io(e)) => return FileReport::error(path, name_kind, io_message(&e)),
+    let (bytes, read_meta) = match read(path, opts.write) {
+        Ok(read) => read,
+        Err(why) => return FileReport::error(path, name_kind, why),
     };
     let dir = path
         .parent()
