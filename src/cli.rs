@@ -137,6 +137,11 @@ pub struct FixArgs {
     /// Print only errors (no summary).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Also say which files were left alone and why (a Railway builder
+    /// other than Nixpacks).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -425,7 +430,11 @@ fn fix(mut args: FixArgs) -> u8 {
                     pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
                 }
             }
-            if !json && r.status == Status::Unchanged && r.findings.is_empty() {
+            if !json
+                && r.status == Status::Unchanged
+                && r.findings.is_empty()
+                && !(args.verbose && r.skipped.is_some())
+            {
                 return;
             }
             let (mut o, mut e) = (Vec::new(), Vec::new());
@@ -547,6 +556,11 @@ fn render(
         }
         Format::Text => {
             if let Some(l) = output::error_line(r) {
+                emit(err, &format!("{l}\n"));
+            }
+            if args.verbose
+                && let Some(l) = output::skipped_line(r)
+            {
                 emit(err, &format!("{l}\n"));
             }
             if args.check {

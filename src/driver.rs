@@ -107,6 +107,9 @@ pub struct FileReport {
     pub written: bool,
     /// A Railway file's `build.nixpacksConfigPath`.
     pub config_path: Option<String>,
+    /// Why the file was left alone (`builder is DOCKERFILE`): it is not
+    /// built by Nixpacks. Shown with `-v` and in JSON.
+    pub skipped: Option<String>,
 }
 
 impl FileReport {
@@ -122,6 +125,7 @@ impl FileReport {
             fixed: None,
             written: false,
             config_path: None,
+            skipped: None,
         }
     }
 }
@@ -438,6 +442,10 @@ pub fn config_path(kind: Kind, text: &str) -> Option<String> {
         return None;
     }
     let doc = crate::document::parse(kind.format(), text).ok()?;
+    // Not built by Nixpacks: the config it names is not this service's.
+    if crate::config::other_builder(kind, &doc.root).is_some() {
+        return None;
+    }
     doc.root
         .as_map()?
         .get_map("build")?
@@ -570,6 +578,7 @@ pub fn fix_bytes(
                 fixed: changed.then_some(out.output),
                 written: false,
                 config_path,
+                skipped: out.skipped,
             }
         }
         Err(FixError::Parse(e)) => {

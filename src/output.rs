@@ -171,6 +171,16 @@ pub fn error_line(r: &FileReport) -> Option<String> {
     Some(format!("{p}{pos}: {style}error:{style:#} {e}"))
 }
 
+/// The line `-v` prints for a file left alone without running the rules:
+/// `railway.json: skipped: builder is DOCKERFILE, which is not Nixpacks`.
+pub fn skipped_line(r: &FileReport) -> Option<String> {
+    let why = r.skipped.as_ref()?;
+    Some(format!(
+        "{}: skipped: {why}, which is not Nixpacks (the file is left alone)",
+        shown_path(&r.path)
+    ))
+}
+
 /// A GitHub Actions workflow command for each finding and error.
 pub fn github_lines(r: &FileReport) -> Vec<String> {
     let p = display_path(&r.path);
@@ -223,6 +233,9 @@ pub struct JsonFile<'a> {
     pub status: Status,
     pub written: bool,
     pub findings: &'a [crate::engine::Reported],
+    /// Why the file was left alone (`builder is DOCKERFILE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<JsonError<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -253,6 +266,7 @@ pub fn json_line(r: &FileReport) -> String {
         status: r.status,
         written: r.written,
         findings: &r.findings,
+        skipped: r.skipped.as_deref(),
         error: r.error.as_deref().map(|m| JsonError {
             message: m,
             line: r.error_position.map(|p| p.0),

@@ -132,3 +132,161 @@ fn other_rules_read_compound_commands_too() {
     assert_eq!(lines_with(&run, "NF006").len(), 1, "{run:?}");
 }
 
+// ---------------------------------------------------------------------------
+// Railway's build.builder
+// ---------------------------------------------------------------------------
+
+const BUILD_CMD: &str = "python -m ensurepip && pip install -r requirements.txt";
+
+fn railway_json(builder: Option<&str>) -> String {
+    let b = builder.map_or(String::new(), |b| format!("\"builder\": \"{b}\", "));
+    format!("{{\n  \"build\": {{{b}\"buildCommand\": \"{BUILD_CMD}\"}}\n}}\n")
+}
+
+fn railway_toml(builder: Option<&str>) -> String {
+    let b = builder.map_or(String::new(), |b| format!("builder = \"{b}\"\n"));
+    format!("[build]\n{b}buildCommand = \"{BUILD_CMD}\"\n")
+}
+
+#[test]
+fn railway_files_built_by_another_builder_are_left_alone() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let mut left = Vec::new();
+    for (i, b) in ["DOCKERFILE", "RAILPACK", "dockerfile", "railpack"]
+        .iter()
+        .enumerate()
+    {
+        left.push((
+            write(r, &format!("j{i}/railway.json"), railway_json(Some(b))),
+            *b,
+        ));
+        left.push((
+            write(r, &format!("t{i}/railway.toml"), railway_toml(Some(b))),
+            *b,
+        ));
+    }
+    let before: Vec<String> = left
+        .iter()
+        .map(|(p, _)| fs::read_to_string(p).unwrap())
+        .collect();
+    let check = nf(r, &["--check", "."]);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert!(
+        check.stdout.is_empty() && !check.stderr.contains("NF0"),
+        "{check:?}"
+    );
+    assert!(
+        summary_line(&check.stderr).contains(&format!("({} files checked)", left.len())),
+        "{check:?}"
+    );
+    // -v says why, one line a file, with the builder as written.
+    let verbose = nf(r, &["--check", "-v", "."]);
+    assert_eq!(verbose.code, 0, "{verbose:?}");
+    for (p, b) in &left {
+        let rel = p.strip_prefix(r).unwrap().to_str().unwrap();
+        let line = verbose
+            .stderr
+            .lines()
+            .find(|l| l.starts_with(rel))
+            .unwrap_or_else(|| panic!("no line for {rel}: {}", verbose.stderr));
+        assert!(line.contains(&format!("skipped: builder is {b}")), "{line}");
+    }
+    // Without -v nothing is said of them; a list of paths is the same.
+    let paths: Vec<String> = left
+        .iter()
+        .map(|(p, _)| p.strip_prefix(r).unwrap().to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["-v", "--write"];
+    args.extend(paths.iter().map(String::as_str));
+    let written = nf(r, &args);
+    assert_eq!(written.code, 0, "{written:?}");
+    assert_eq!(
+        written.stderr.matches("skipped: builder is").count(),
+        left.len(),
+        "{written:?}"
+    );
+    for ((p, _), b) in left.iter().zip(&before) {
+        assert_eq!(
+            &fs::read_to_string(p).unwrap(),
+            b,
+            "{} was changed",
+            p.display()
+        );
+    }
+    // JSON says it too.
+    let json = nf(r, &["--format", "json", "j0/railway.json"]);
+    let first: serde_json::Value =
+        serde_json::from_str(json.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first["skipped"], "builder is DOCKERFILE", "{json:?}");
+    assert_eq!(first["status"], "unchanged");
+    // The stdin filter echoes such a file unchanged.
+    let text = railway_json(Some("DOCKERFILE"));
+    let piped = nf_stdin(
+        r,
+        &["--stdin-filename", "railway.json", "-"],
+        text.as_bytes(),
+    );
+    assert_eq!(
+        (piped.code, piped.stdout.as_str()),
+        (0, text.as_str()),
+        "{piped:?}"
+    );
+}
+
+#[test]
+fn railway_files_built_by_nixpacks_or_by_default_are_fixed() {
+    for builder in [Some("NIXPACKS"), Some("nixpacks"), None] {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        let j = write(r, "a/railway.json", railway_json(builder));
+        let t = write(r, "b/railway.toml", railway_toml(builder));
+        let run = nf(r, &["--write", "-v", "."]);
+        assert_eq!(run.code, 0, "{builder:?}: {run:?}");
+        assert!(!run.stderr.contains("skipped"), "{run:?}");
+        for p in [j, t] {
+            let now = fs::read_to_string(&p).unwrap();
+            assert!(
+                !now.contains("ensurepip"),
+                "{builder:?} {}: {now}",
+                p.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_config_named_by_a_railway_file_of_another_builder_is_not_followed() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let named = "[phases.install]\ncmds = ['python -m ensurepip']\n";
+    for (dir, builder) in [("docker", "DOCKERFILE"), ("nix", "NIXPACKS")] {
+        write(
+            r,
+            &format!("{dir}/railway.json"),
+            format!(
+                "{{\"build\": {{\"builder\": \"{builder}\", \"nixpacksConfigPath\": \"ci/build.toml\"}}}}\n"
+            ),
+        );
+        write(r, &format!("{dir}/ci/build.toml"), named);
+    }
+    // The walk and a list of paths follow only the Nixpacks one.
+    for args in [
+        &["--check", "."][..],
+        &["--check", "docker/railway.json", "nix/railway.json"],
+    ] {
+        let run = nf(r, args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(
+            run.stdout.contains("nix/ci/build.toml"),
+            "{args:?}: {run:?}"
+        );
+        assert!(
+            !run.stdout.contains("docker/ci/build.toml"),
+            "{args:?}: {run:?}"
+        );
+    }
+    // Named on its own, it is an ordinary config and is fixed.
+    let run = nf(r, &["--check", "docker/ci/build.toml"]);
+    assert_eq!(run.code, 1, "{run:?}");
+}
