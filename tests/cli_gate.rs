@@ -290,3 +290,171 @@ fn a_config_named_by_a_railway_file_of_another_builder_is_not_followed() {
     let run = nf(r, &["--check", "docker/ci/build.toml"]);
     assert_eq!(run.code, 1, "{run:?}");
 }
+
+// ---------------------------------------------------------------------------
+// Many repositories: the README's per-clone command and script
+// ---------------------------------------------------------------------------
+
+const FIXABLE: &str = "[phases.setup]\nnixPkgs = ['python311']\n\n[phases.install]\ncmds = ['python3.11 -m ensurepip --upgrade', 'python3.11 -m pip install -r requirements.txt']\n";
+const CLEAN: &str = "[phases.setup]\nnixPkgs = ['nodejs_18', 'yarn']\n\n[phases.build]\ncmds = ['yarn install --frozen-lockfile', 'yarn build']\n";
+const BROKEN: &str = "[phases.install\ncmds = ['python -m ensurepip']\n";
+
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Three clones, as a multi-repository tool leaves them: one with nothing
+/// to fix, one to fix, one with an unparsable config beside one to fix.
+fn clones(root: &std::path::Path) -> [std::path::PathBuf; 3] {
+    let make = |name: &str, files: &[(&str, &str)]| {
+        let dir = root.join(name);
+        fs::create_dir_all(&dir).unwrap();
+        git(&dir, &["init", "-q"]);
+        for (rel, text) in files {
+            write(&dir, rel, text);
+        }
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-qm", "init"]);
+        dir
+    };
+    [
+        make("clean", &[("nixpacks.toml", CLEAN), ("README", "x\n")]),
+        make(
+            "fixable",
+            &[("api/nixpacks.toml", FIXABLE), ("web/nixpacks.toml", CLEAN)],
+        ),
+        make(
+            "broken",
+            &[
+                ("old/nixpacks.toml", BROKEN),
+                ("api/nixpacks.toml", FIXABLE),
+            ],
+        ),
+    ]
+}
+
+/// The JSON summary: the last line of a `--format json` run.
+fn json_summary(stdout: &str) -> serde_json::Value {
+    let last = stdout.lines().last().expect("a summary line");
+    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    v["summary"].clone()
+}
+
+#[test]
+fn many_repositories_fixed_nothing_to_do_and_error_are_told_apart() {
+    let d = tempfile::tempdir().unwrap();
+    let [clean, fixable, broken] = clones(d.path());
+    let per_repo = ["--write", "--format", "json", "."];
+    // Nothing to do: exit 0, nothing fixed, the tree unchanged.
+    let r = nf(&clean, &per_repo);
+    assert_eq!(r.code, 0, "{r:?}");
+    let s = json_summary(&r.stdout);
+    assert_eq!(
+        (s["fixed"].as_u64(), s["errors"].as_u64()),
+        (Some(0), Some(0)),
+        "{s}"
+    );
+    assert_eq!(git(&clean, &["status", "--porcelain"]), "");
+    // Fixed: exit 0 too; the summary and git status say what changed.
+    let r = nf(&fixable, &per_repo);
+    assert_eq!(r.code, 0, "{r:?}");
+    let s = json_summary(&r.stdout);
+    assert_eq!(
+        (s["fixed"].as_u64(), s["errors"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+    assert_eq!(
+        git(&fixable, &["status", "--porcelain"]),
+        " M api/nixpacks.toml\n"
+    );
+    // An error: exit 2, yet the other config of that repository is fixed
+    // and the broken one is untouched.
+    let r = nf(&broken, &per_repo);
+    assert_eq!(r.code, 2, "{r:?}");
+    let s = json_summary(&r.stdout);
+    assert_eq!(
+        (s["fixed"].as_u64(), s["errors"].as_u64()),
+        (Some(1), Some(1)),
+        "{s}"
+    );
+    assert_eq!(
+        git(&broken, &["status", "--porcelain"]),
+        " M api/nixpacks.toml\n"
+    );
+    assert_eq!(
+        fs::read_to_string(broken.join("old/nixpacks.toml")).unwrap(),
+        BROKEN
+    );
+    assert!(
+        !fs::read_to_string(broken.join("api/nixpacks.toml"))
+            .unwrap()
+            .contains("ensurepip")
+    );
+}
+
+#[test]
+fn the_many_repositories_script_of_the_readme() {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = manifest.join("examples/many-repos.sh");
+    let text = fs::read_to_string(&script).unwrap();
+    // The README shows the script as it is.
+    let readme = fs::read_to_string(manifest.join("README.md")).unwrap();
+    assert!(
+        readme.contains(&text),
+        "README.md does not show examples/many-repos.sh as it is"
+    );
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_nixfix"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let d = tempfile::tempdir().unwrap();
+    let outcome = |dir: &std::path::Path| {
+        let o = std::process::Command::new("sh")
+            .arg(&script)
+            .current_dir(dir)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        (
+            o.status.code().unwrap(),
+            out.lines().last().unwrap_or("").to_string(),
+        )
+    };
+    let [clean, fixable, broken] = clones(d.path());
+    assert_eq!(outcome(&clean), (0, "nothing to do".into()));
+    assert_eq!(outcome(&fixable), (0, "fixed".into()));
+    // Fixes and an error: the fixes are kept (exit 0) for the tool to commit.
+    assert_eq!(outcome(&broken), (0, "fixed".into()));
+    assert_eq!(
+        git(&broken, &["status", "--porcelain"]),
+        " M api/nixpacks.toml\n"
+    );
+    // Once fixed, the broken file alone is an error.
+    git(&broken, &["commit", "-qam", "fixed"]);
+    assert_eq!(outcome(&broken), (2, "error".into()));
+    git(&fixable, &["commit", "-qam", "fixed"]);
+    assert_eq!(outcome(&fixable), (0, "nothing to do".into()));
+}
