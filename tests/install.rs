@@ -78,6 +78,21 @@ fn base_path(fake: &Path) -> String {
     format!("{}:/usr/local/bin:/usr/bin:/bin", cargo_dir.display())
 }
 
+/// With the real install, the real cargo's home and toolchains (the steps
+/// run with a HOME of their own).
+fn real_cargo_env(cmd: &mut Command) {
+    if !real_install() {
+        return;
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    for (var, dir) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
+        cmd.env(
+            var,
+            std::env::var(var).unwrap_or_else(|_| format!("{home}/{dir}")),
+        );
+    }
+}
+
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args([
@@ -414,18 +429,7 @@ impl Runner<'_> {
                 .env("GITHUB_PATH", &gh_path)
                 .env("GITHUB_ACTIONS", "true")
                 .env("CI", "true");
-            if real_install() {
-                for v in ["CARGO_HOME", "RUSTUP_HOME"] {
-                    let home = std::env::var(v).unwrap_or_else(|_| {
-                        format!(
-                            "{}/.{}",
-                            std::env::var("HOME").unwrap(),
-                            &v[..v.len() - 5].to_lowercase()
-                        )
-                    });
-                    cmd.env(v, home);
-                }
-            }
+            real_cargo_env(&mut cmd);
             for (k, v) in step.maps.get("env").into_iter().flatten() {
                 cmd.env(k, self.expand(v, &inputs, &outputs));
             }
@@ -457,6 +461,25 @@ impl Runner<'_> {
             }
         }
         last
+    }
+}
+
+/// The files a build of nixfix (and its hooks) needs, copied into `dir`.
+fn copy_source(dir: &Path) {
+    for f in [
+        "Cargo.toml",
+        "Cargo.lock",
+        ".pre-commit-hooks.yaml",
+        "scripts",
+        "src",
+    ] {
+        let st = Command::new("cp")
+            .arg("-a")
+            .arg(Path::new(SOURCE).join(f))
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(st.success(), "copy {f}");
     }
 }
 
@@ -609,6 +632,9 @@ fn the_hooks_build_what_the_lock_file_pins_and_run_nixfix() {
         hook_repo.join("scripts/pre-commit-hook"),
     )
     .unwrap();
+    if real_install() {
+        copy_source(&hook_repo);
+    }
     let fake = fake_cargo(tmp);
     let repo = tmp.join("repo");
     write(&repo, "api/nixpacks.toml", FIXABLE);
@@ -626,14 +652,14 @@ fn the_hooks_build_what_the_lock_file_pins_and_run_nixfix() {
         let args: Vec<&str> = words
             .filter(|w| *w != "--force-exclude" || knows(w))
             .collect();
-        let o = Command::new(&script)
-            .args(&args)
+        let mut cmd = Command::new(&script);
+        cmd.args(&args)
             .args(files)
             .current_dir(&repo)
             .env("PATH", base_path(&fake))
-            .env("HOME", tmp)
-            .output()
-            .unwrap();
+            .env("HOME", tmp);
+        real_cargo_env(&mut cmd);
+        let o = cmd.output().unwrap();
         (
             o.status.code().unwrap(),
             String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -682,21 +708,7 @@ fn pre_commit_runs_the_hooks() {
     let tmp = d.path();
     let hook_repo = tmp.join("hook");
     fs::create_dir_all(&hook_repo).unwrap();
-    for f in [
-        "Cargo.toml",
-        "Cargo.lock",
-        ".pre-commit-hooks.yaml",
-        "scripts",
-        "src",
-    ] {
-        let st = Command::new("cp")
-            .arg("-a")
-            .arg(Path::new(SOURCE).join(f))
-            .arg(&hook_repo)
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
+    copy_source(&hook_repo);
     if !knows("--force-exclude") {
         let p = hook_repo.join(".pre-commit-hooks.yaml");
         let t = fs::read_to_string(&p)
