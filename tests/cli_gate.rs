@@ -299,27 +299,6 @@ const FIXABLE: &str = "[phases.setup]\nnixPkgs = ['python311']\n\n[phases.instal
 const CLEAN: &str = "[phases.setup]\nnixPkgs = ['nodejs_18', 'yarn']\n\n[phases.build]\ncmds = ['yarn install --frozen-lockfile', 'yarn build']\n";
 const BROKEN: &str = "[phases.install\ncmds = ['python -m ensurepip']\n";
 
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "core.hooksPath=/dev/null",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// Three clones, as a multi-repository tool leaves them: one with nothing
 /// to fix, one to fix, one with an unparsable config beside one to fix.
 fn clones(root: &std::path::Path) -> [std::path::PathBuf; 3] {
