@@ -134,6 +134,11 @@ pub struct FixArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Also say which files were left alone and why (a Railway builder
+    /// other than Nixpacks).
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// Exit 0 even when fixes are pending or must be made by hand (an
     /// error still exits 2): report only.
     #[arg(long)]
@@ -408,6 +413,7 @@ fn resolve(mut args: FixArgs) -> anyhow::Result<(RunConfig, Option<PathBuf>)> {
         mode,
         format,
         quiet: args.quiet,
+        verbose: args.verbose,
         exit_zero: args.exit_zero,
         rules,
         exclude,

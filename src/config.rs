@@ -99,6 +99,20 @@ pub fn plan(kind: Kind, root: &Node) -> Option<&Node> {
     }
 }
 
+/// A Railway file's `build.builder` when it names a builder other than
+/// Nixpacks (`DOCKERFILE`, `RAILPACK`, the old `HEROKU`/`PAKETO`, any other
+/// value): Nixpacks does not build that service, so the file is left alone.
+/// The name is compared without case (`nixpacks` is common). No builder
+/// (or `""`, or `null`, or another value that is not a string) leaves it to
+/// the service's settings, which for a service with Nixpacks config is
+/// Nixpacks: such a file is fixed.
+pub fn other_builder(kind: Kind, root: &Node) -> Option<&str> {
+    let b = root.as_map()?.get_map("build")?.get("builder")?.as_str()?;
+    let name = b.value.trim();
+    (kind.is_railway() && !name.is_empty() && !name.eq_ignore_ascii_case("NIXPACKS"))
+        .then_some(name)
+}
+
 /// The key path from the document root to the plan.
 pub fn plan_path(kind: Kind) -> &'static [&'static str] {
     if kind.is_railway() {

@@ -80,6 +80,9 @@ impl Reported {
 pub struct Outcome {
     pub output: String,
     pub findings: Vec<Reported>,
+    /// Why the file was left alone without running the rules
+    /// (`builder is DOCKERFILE`: Nixpacks does not build it).
+    pub skipped: Option<String>,
 }
 
 impl Outcome {
@@ -106,6 +109,13 @@ pub fn fix_text(
 ) -> Result<Outcome, FixError> {
     let format = kind.format();
     let mut doc = document::parse(format, text)?;
+    if let Some(b) = crate::config::other_builder(kind, &doc.root) {
+        return Ok(Outcome {
+            output: text.to_string(),
+            findings: Vec::new(),
+            skipped: Some(format!("builder is {b}")),
+        });
+    }
     let active: Vec<&dyn Rule> = opts
         .rules
         .iter()
@@ -147,6 +157,7 @@ pub fn fix_text(
                 return Ok(Outcome {
                     output: cur,
                     findings,
+                    skipped: None,
                 });
             }
             Step::Fixed {
@@ -439,5 +450,48 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, FixError::Parse(_)));
+    }
+
+    #[test]
+    fn railway_files_not_built_by_nixpacks_are_left_alone() {
+        // A directory without Python files: no provider virtualenv, so
+        // ensurepip in a build command is fixed when the file is read.
+        let dir = tempfile::tempdir().unwrap();
+        let env = Environment::from_dir(dir.path());
+        let run = |kind: Kind, text: &str| fix_text(text, kind, &env, &Options::default()).unwrap();
+        let cmd = "python -m ensurepip && pip install -r requirements.txt";
+        for builder in [
+            "DOCKERFILE",
+            "RAILPACK",
+            "dockerfile",
+            "HEROKU",
+            "PAKETO",
+            " Railpack ",
+        ] {
+            let json =
+                format!(r#"{{"build": {{"builder": "{builder}", "buildCommand": "{cmd}"}}}}"#);
+            let toml = format!("[build]\nbuilder = \"{builder}\"\nbuildCommand = \"{cmd}\"\n");
+            for (kind, text) in [(Kind::RailwayJson, json), (Kind::RailwayToml, toml)] {
+                let out = run(kind, &text);
+                assert_eq!(out.output, text, "{builder}");
+                assert!(out.findings.is_empty(), "{builder}: {:?}", out.findings);
+                assert_eq!(out.skipped, Some(format!("builder is {}", builder.trim())));
+            }
+        }
+        // Nixpacks in any case, or no builder (the service's setting): fixed.
+        for build in [
+            "builder = \"NIXPACKS\"\n",
+            "builder = \"nixpacks\"\n",
+            "builder = \"\"\n",
+            "",
+        ] {
+            let text = format!("[build]\n{build}buildCommand = \"{cmd}\"\n");
+            let out = run(Kind::RailwayToml, &text);
+            assert_eq!(out.skipped, None, "{build}");
+            assert!(!out.output.contains("ensurepip"), "{build}: {}", out.output);
+        }
+        // A nixpacks file has no builder: a `build` key there means nothing.
+        let text = format!("[build]\nbuilder = \"DOCKERFILE\"\n[start]\ncmd = \"{cmd}\"\n");
+        assert_eq!(run(Kind::NixpacksToml, &text).skipped, None);
     }
 }

@@ -41,6 +41,8 @@ pub struct RunConfig {
     pub mode: Mode,
     pub format: Format,
     pub quiet: bool,
+    /// Say which files were left alone and why.
+    pub verbose: bool,
     /// Exit 0 even when fixes are pending or need a hand (errors still 2).
     pub exit_zero: bool,
     pub rules: Vec<&'static dyn Rule>,
@@ -73,6 +75,7 @@ pub fn execute(cfg: &RunConfig) -> u8 {
         report::Style {
             mode: cfg.mode,
             quiet: cfg.quiet,
+            verbose: cfg.verbose,
         },
     );
     if cfg.mode == Mode::Write
@@ -171,7 +174,11 @@ impl<'a> Sink<'a> {
                 pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             }
         }
-        if !self.reporter.every_file() && r.status == Status::Unchanged && r.findings.is_empty() {
+        if !self.reporter.every_file()
+            && r.status == Status::Unchanged
+            && r.findings.is_empty()
+            && r.skipped.is_none()
+        {
             return;
         }
         let (mut out, mut err) = (Vec::new(), Vec::new());

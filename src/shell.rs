@@ -154,7 +154,7 @@ enum Tok {
 /// Parse a command string.
 pub fn parse(s: &str) -> Result<Script, Unsupported> {
     let mut substitutions = Vec::new();
-    let toks = tokenize(s, &mut substitutions)?;
+    let toks = tokenize(s, &mut substitutions, false)?;
     // Where the words and comments are, to find what surrounds each list.
     let marks: Vec<Range<usize>> = toks
         .iter()
@@ -310,6 +310,60 @@ pub fn parse(s: &str) -> Result<Script, Unsupported> {
     })
 }
 
+/// Reserved words that open or close a compound command: read loosely, they
+/// are dropped from the front of the command they start (`then pip install`
+/// runs `pip install`; `fi` alone runs nothing).
+const COMPOUND_WORDS: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "while", "until", "do", "done", "{", "}", "!",
+];
+
+/// The simple commands a string runs, read through the compound commands
+/// [`parse`] refuses (`if`/`while` bodies and conditions, subshells, `{ }`
+/// groups, `for` bodies), in text order, with the string's command
+/// substitutions. Nothing read this way may be edited: it tells a rule
+/// whether a string it cannot edit really holds a case, rather than a word
+/// that looks like one (the command word `pip` is not the package `pip`).
+/// What even this reading cannot follow (`case`, functions, heredocs, an
+/// unclosed quote) is refused.
+pub fn commands_loosely(s: &str) -> Result<(Vec<SimpleCommand>, Vec<Range<usize>>), Unsupported> {
+    let mut substitutions = Vec::new();
+    let toks = tokenize(s, &mut substitutions, true)?;
+    let mut commands = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
+    let mut end = |words: &mut Vec<Word>| -> Result<(), Unsupported> {
+        let skip = words
+            .iter()
+            .take_while(|w| COMPOUND_WORDS.contains(&w.text.as_str()))
+            .count();
+        let rest: Vec<Word> = words.drain(..).skip(skip).collect();
+        let Some(first) = rest.first() else {
+            return Ok(());
+        };
+        match first.text.as_str() {
+            // `for x in a b`: the words are a list of values, not a command.
+            "for" | "select" => return Ok(()),
+            "case" | "esac" | "function" | "coproc" => {
+                return Err(Unsupported(format!("shell keyword `{}`", first.text)));
+            }
+            _ => {}
+        }
+        if first.text.ends_with("()") || rest.get(1).is_some_and(|w| w.text == "()") {
+            return Err(Unsupported("a shell function".into()));
+        }
+        let range = first.raw.start..rest[rest.len() - 1].raw.end;
+        commands.push(SimpleCommand { words: rest, range });
+        Ok(())
+    };
+    for t in toks {
+        match t {
+            Tok::Word(w) => words.push(w),
+            _ => end(&mut words)?,
+        }
+    }
+    end(&mut words)?;
+    Ok((commands, substitutions))
+}
+
 /// The items of `v`, moved into a vector of exactly their number (`v`
 /// keeps its room for the next ones).
 fn exact<T>(v: &mut Vec<T>) -> Vec<T> {
@@ -324,7 +378,7 @@ struct Lexer<'s, 'v> {
     subs: &'v mut Vec<Range<usize>>,
 }
 
-fn tokenize(s: &str, subs: &mut Vec<Range<usize>>) -> Result<Vec<Tok>, Unsupported> {
+fn tokenize(s: &str, subs: &mut Vec<Range<usize>>, loose: bool) -> Result<Vec<Tok>, Unsupported> {
     let mut lx = Lexer { s, subs };
     let b = s.as_bytes();
     let mut toks = Vec::new();
@@ -422,7 +476,13 @@ fn tokenize(s: &str, subs: &mut Vec<Range<usize>>) -> Result<Vec<Tok>, Unsupport
                 if c == b'(' && b.get(i + 1) == Some(&b')') && word_start.is_some() {
                     return Err(Unsupported("a shell function".into()));
                 }
-                return Err(Unsupported("a subshell or group `( ... )`".into()));
+                if !loose {
+                    return Err(Unsupported("a subshell or group `( ... )`".into()));
+                }
+                // Read loosely, a subshell's parentheses only separate commands.
+                flush!(i);
+                toks.push(Tok::Sep(i..i + 1));
+                i += 1;
             }
             b'<' if b.get(i + 1) == Some(&b'<') => {
                 return Err(Unsupported("a heredoc or herestring `<<`".into()));
@@ -1116,5 +1176,53 @@ mod tests {
     fn comments_and_blank_lines() {
         assert_eq!(strip("# setup\nX\n\nb"), "# setup\nb");
         assert_eq!(strip("a\n# note\nX"), "a\n# note");
+    }
+
+    #[test]
+    fn loose_reading_sees_through_compound_commands() {
+        let read = |s: &str| -> Vec<Vec<String>> {
+            commands_loosely(s)
+                .unwrap()
+                .0
+                .iter()
+                .map(|c| c.arguments().iter().map(|a| a.to_string()).collect())
+                .collect()
+        };
+        let v = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            read("if [ -f r.txt ]; then pip install -r r.txt; fi"),
+            vec![
+                v(&["[", "-f", "r.txt", "]"]),
+                v(&["pip", "install", "-r", "r.txt"])
+            ]
+        );
+        assert_eq!(
+            read("(cd app && pip install -r 'r s.txt') || { echo then; }"),
+            vec![
+                v(&["cd", "app"]),
+                v(&["pip", "install", "-r", "r s.txt"]),
+                v(&["echo", "then"])
+            ]
+        );
+        assert_eq!(
+            read("for r in a b; do\n  ! pip install $r\ndone"),
+            vec![v(&["pip", "install", "$r"])]
+        );
+        assert_eq!(
+            read("while read l; do echo \"$(pip list)\"; done"),
+            vec![v(&["read", "l"]), v(&["echo", "$(pip list)"])]
+        );
+        let (_, subs) = commands_loosely("if x; then echo $(pip list); fi").unwrap();
+        assert_eq!(subs.len(), 1);
+        for refused in [
+            "case $x in a) pip install -U pip;; esac",
+            "f() { pip install -U pip; }",
+            "cat <<EOF\npip\nEOF",
+            "if 'unclosed; then x; fi",
+        ] {
+            assert!(commands_loosely(refused).is_err(), "{refused}");
+        }
+        // The strict parser still refuses what only the loose reading reads.
+        assert!(parse("(cd app && pip install -r r.txt)").is_err());
     }
 }

@@ -4,8 +4,6 @@
 mod common;
 use common::*;
 
-use std::path::Path;
-
 fn snap(name: &str, text: &str) {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path("../snapshots");
@@ -169,25 +167,5 @@ fn completions_and_man_page() {
     assert_eq!(nf(d.path(), &["completions", "tcsh"]).code, 2);
 }
 
-#[test]
-fn pre_commit_hooks_run_the_real_commands() {
-    let hooks = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
-    )
-    .unwrap();
-    for (id, entry) in [
-        ("nixfix", "nixfix --write"),
-        ("nixfix-check", "nixfix --check"),
-    ] {
-        assert!(hooks.contains(&format!("- id: {id}\n")), "{id}");
-        assert!(hooks.contains(&format!("entry: {entry}\n")), "{entry}");
-    }
-    // pre-commit passes the staged files as arguments: check both entries.
-    let d = tempfile::tempdir().unwrap();
-    write(d.path(), "svc/nixpacks.toml", BROKEN);
-    let check = nf(d.path(), &["--check", "svc/nixpacks.toml"]);
-    assert_eq!(check.code, 1);
-    let fix = nf(d.path(), &["--write", "svc/nixpacks.toml"]);
-    assert_eq!(fix.code, 0);
-    assert_eq!(nf(d.path(), &["--check", "svc/nixpacks.toml"]).code, 0);
-}
+// The pre-commit hooks and the GitHub Action are run as their runners run
+// them in tests/install.rs.

@@ -13,6 +13,10 @@ pub fn config_path(kind: Kind, text: &str) -> Option<String> {
         return None;
     }
     let doc = crate::document::parse(kind.format(), text).ok()?;
+    // Not built by Nixpacks: the config it names is not this service's.
+    if crate::config::other_builder(kind, &doc.root).is_some() {
+        return None;
+    }
     doc.root
         .as_map()?
         .get_map("build")?

@@ -95,6 +95,7 @@ pub fn fix_bytes(
                 fixed: changed.then_some(out.output),
                 written: false,
                 config_path,
+                skipped: out.skipped,
             }
         }
         Err(FixError::Parse(e)) => {

@@ -69,6 +69,9 @@ struct JsonFile<'a> {
     status: JsonStatus,
     written: bool,
     findings: Vec<JsonFinding<'a>>,
+    /// Why the file was left alone (`builder is DOCKERFILE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<JsonError<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,6 +109,7 @@ pub fn json_line(r: &FileReport, mode: Mode) -> String {
                 after: f.after.as_deref(),
             })
             .collect(),
+        skipped: r.skipped.as_deref(),
         error: r.error.as_deref().map(|m| JsonError {
             message: m,
             line: r.error_position.map(|p| p.0),

@@ -42,6 +42,9 @@ pub struct FileReport {
     pub written: bool,
     /// A Railway file's `build.nixpacksConfigPath`.
     pub config_path: Option<String>,
+    /// Why the file was left alone (`builder is DOCKERFILE`): it is not
+    /// built by Nixpacks. Shown with `-v` and in JSON.
+    pub skipped: Option<String>,
 }
 
 impl FileReport {
@@ -57,6 +60,7 @@ impl FileReport {
             fixed: None,
             written: false,
             config_path: None,
+            skipped: None,
         }
     }
 
@@ -229,6 +233,8 @@ pub trait Reporter: Sync {
 pub struct Style {
     pub mode: Mode,
     pub quiet: bool,
+    /// Also say which files were left alone, and why.
+    pub verbose: bool,
 }
 
 /// The reporter for a format.

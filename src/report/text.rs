@@ -49,6 +49,16 @@ pub fn error_line(r: &FileReport) -> Option<String> {
     Some(format!("{p}{pos}: {style}error:{style:#} {e}"))
 }
 
+/// The line `-v` prints for a file left alone without running the rules:
+/// `railway.json: skipped: builder is DOCKERFILE, which is not Nixpacks`.
+pub fn skipped_line(r: &FileReport) -> Option<String> {
+    let why = r.skipped.as_ref()?;
+    Some(format!(
+        "{}: skipped: {why}, which is not Nixpacks (the file is left alone)",
+        shown_path(&r.path)
+    ))
+}
+
 fn lines(w: &mut Vec<u8>, lines: Vec<String>) {
     for l in lines {
         w.extend_from_slice(l.as_bytes());
@@ -58,8 +68,13 @@ fn lines(w: &mut Vec<u8>, lines: Vec<String>) {
 
 impl super::Reporter for Text {
     fn file(&self, r: &FileReport, out: &mut Vec<u8>, err: &mut Vec<u8>) {
-        let Style { mode, quiet } = self.0;
+        let Style { mode, quiet, .. } = self.0;
         if let Some(l) = error_line(r) {
+            lines(err, vec![l]);
+        }
+        if self.0.verbose
+            && let Some(l) = skipped_line(r)
+        {
             lines(err, vec![l]);
         }
         let pending = r.pending(mode);

@@ -53,7 +53,7 @@ pub fn rewrite_commands(
         let script = match parsed.as_ref() {
             Ok(script) => script,
             Err(why) => {
-                if suspicious(value) {
+                if holds_case(value, site.provider_venv, dirs, &mut decide, &suspicious) {
                     findings.push(Finding::warning(
                         code,
                         at,
@@ -181,6 +181,52 @@ pub fn rewrite_commands(
         }
     }
     findings
+}
+
+/// Whether a string the shell layer refuses to edit holds a command the rule
+/// would fix: its commands are read through `if`, subshells, groups and
+/// loops ([`shell::commands_loosely`]) and each goes to `decide`, so only a
+/// real case is reported. When even that reading fails, `suspicious` judges
+/// the text.
+fn holds_case<D, S>(
+    value: &str,
+    provider_venv: bool,
+    dirs: &[String],
+    decide: &mut D,
+    suspicious: &S,
+) -> bool
+where
+    D: FnMut(&SimpleCommand, &[&str], bool) -> Option<Decision>,
+    S: Fn(&str) -> bool,
+{
+    let Ok((commands, substitutions)) = shell::commands_loosely(value) else {
+        return suspicious(value);
+    };
+    let script = shell::Script {
+        lists: Vec::new(),
+        substitutions,
+    };
+    let mut in_venv = provider_venv;
+    for c in &commands {
+        let args = c.arguments();
+        let venv = in_venv || runs_from(&args, dirs);
+        let acts = decide(c, &args, venv).is_some_and(|d| d.action != Action::Keep);
+        if acts {
+            return true;
+        }
+        let mut probe = Probe {
+            decide: &mut *decide,
+            suspicious,
+            in_venv: venv,
+        };
+        if probe.hidden(&script, value, c, &args, 0).is_some() {
+            return true;
+        }
+        if activates_venv(c) {
+            in_venv = true;
+        }
+    }
+    false
 }
 
 /// Shells (and `su`) whose `-c` argument is a script.

@@ -271,4 +271,22 @@ mod tests {
         let t = "[start]\ncmd = \"python -m ensurepip && python app.py\"\n";
         assert_eq!(fix("NF001", t), t);
     }
+
+    #[test]
+    fn complex_shell_without_ensurepip_run_is_not_reported() {
+        for t in [
+            "[phases.install]\ncmds = [\"if true; then echo ensurepip; fi\"]\n",
+            "[phases.install]\ncmds = [\"(python ensurepip.py)\"]\n",
+            "[phases.install]\ncmds = [\"(. /opt/venv/bin/activate && python -m ensurepip)\"]\n",
+        ] {
+            let (out, notes) = crate::rules::testing::fix_with(
+                "NF001",
+                crate::config::Kind::NixpacksToml,
+                t,
+                &Default::default(),
+            );
+            assert_eq!(out, t);
+            assert_eq!(notes, Vec::<String>::new(), "{t}");
+        }
+    }
 }

@@ -198,4 +198,46 @@ mod tests {
             assert_eq!(nf002(cmds), cmds);
         }
     }
+
+    /// The notes NF002 gives a config whose `cmds` are `cmds`.
+    fn nf002_notes(cmds: &str) -> Vec<String> {
+        let text = format!("[phases.install]\ncmds = {cmds}\n");
+        let (out, notes) = crate::rules::testing::fix_with(
+            "NF002",
+            crate::config::Kind::NixpacksToml,
+            &text,
+            &Default::default(),
+        );
+        assert_eq!(
+            out, text,
+            "a string the shell layer refuses is never edited"
+        );
+        notes
+    }
+
+    #[test]
+    fn compound_commands_are_reported_only_when_pip_upgrades_itself() {
+        // The command word `pip` is not a requirement for pip.
+        for cmds in [
+            r#"["if [ -f r.txt ]; then pip install -r r.txt; fi"]"#,
+            r#"["(cd app && pip install -r r.txt)"]"#,
+            r#"["{ pip install flask; }"]"#,
+            r#"["for r in a.txt b.txt; do pip install -r $r; done"]"#,
+            r#"["if pip --version; then echo pip install -U pip; fi"]"#,
+            r#"["(. /opt/venv/bin/activate && pip install -U pip)"]"#,
+        ] {
+            assert_eq!(nf002_notes(cmds), Vec::<String>::new(), "{cmds}");
+        }
+        for cmds in [
+            r#"["if [ -f r.txt ]; then pip install -U pip && pip install -r r.txt; fi"]"#,
+            r#"["(cd app && python -m pip install --upgrade pip)"]"#,
+            r#"["{ pip install -U pip wheel; }"]"#,
+            r#"["for i in 1; do pip install pip==24.0; done"]"#,
+            r#"["if true; then echo \"$(pip install -U pip)\"; fi"]"#,
+        ] {
+            let notes = nf002_notes(cmds);
+            assert_eq!(notes.len(), 1, "{cmds}: {notes:?}");
+            assert!(notes[0].contains("too complex"), "{notes:?}");
+        }
+    }
 }

@@ -418,10 +418,7 @@ fn scan(cx: &Context, code: &'static str) -> Scan {
         let script = match parsed.as_ref() {
             Ok(s) => s,
             Err(why) => {
-                if !site.provider_venv
-                    && looks_like_install(value)
-                    && !value.contains("/bin/activate")
-                {
+                if !site.provider_venv && installs_loosely(value, created) {
                     out.warnings.push(Finding::warning(
                     code,
                     at,
@@ -531,6 +528,35 @@ fn venv_dir_of(prog: &str) -> Option<String> {
     let (dir, _) = prog.rsplit_once("/bin/")?;
     let dir = dir.strip_prefix("./").unwrap_or(dir);
     Some(dir.to_string())
+}
+
+/// Whether a string the shell layer refuses runs a pip install outside a
+/// virtualenv: its commands are read through `if`, subshells, groups and
+/// loops, so a word `pip` in an `echo` is not one. When even that reading
+/// fails, a rough look at the words decides.
+fn installs_loosely(value: &str, created: &[String]) -> bool {
+    let Ok((commands, _)) = crate::shell::commands_loosely(value) else {
+        return looks_like_install(value) && !value.contains("/bin/activate");
+    };
+    for c in &commands {
+        if activates_venv(c) {
+            return false;
+        }
+        let args = c.arguments();
+        let Some(inv) = pip_invocation(&args) else {
+            continue;
+        };
+        let prog = args[inv.program];
+        if inv.venv || in_venv_dir(prog, created) {
+            continue;
+        }
+        if python_program(prog).is_some()
+            || pip_install(&args, inv.rest).is_some_and(|i| !i.elsewhere)
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// A rough test for a pip install in a string the shell layer refuses.
@@ -731,5 +757,36 @@ mod tests {
             fix_all("[start]\ncmd = 'python main.py'\n"),
             "[start]\ncmd = 'python main.py'\n"
         );
+    }
+
+    #[test]
+    fn complex_shell_is_reported_only_for_a_real_install() {
+        let notes = |cmds: &str| {
+            let t = format!("[phases.install]\ncmds = {cmds}\n");
+            let (out, notes) = crate::rules::testing::fix_with(
+                "NF006",
+                Kind::NixpacksToml,
+                &t,
+                &Default::default(),
+            );
+            assert_eq!(out, t);
+            notes
+        };
+        for cmds in [
+            r#"["if true; then echo pip install flask; fi"]"#,
+            r#"["(cd app && /opt/venv/bin/pip install -r r.txt)"]"#,
+            r#"["(pip download flask -d wheels)"]"#,
+            r#"["(pip install --target vendor flask)"]"#,
+        ] {
+            assert_eq!(notes(cmds), Vec::<String>::new(), "{cmds}");
+        }
+        for cmds in [
+            r#"["if [ -f r.txt ]; then pip install -r r.txt; fi"]"#,
+            r#"["(cd app && python -m pip install -r r.txt)"]"#,
+        ] {
+            let n = notes(cmds);
+            assert_eq!(n.len(), 1, "{cmds}: {n:?}");
+            assert!(n[0].contains("too complex"), "{n:?}");
+        }
     }
 }
