@@ -33,7 +33,7 @@
 //! The same [`run`] is called by a small smoke test in `tests/properties.rs`.
 #![allow(dead_code)]
 
-use nixfix::config::{Environment, Kind};
+use nixfix::nixpacks::{Environment, Kind};
 use nixfix::driver::{FileReport, RunOptions, Status, fix_bytes};
 use nixfix::engine::Options;
 use std::panic::{AssertUnwindSafe, catch_unwind};

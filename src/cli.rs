@@ -607,12 +607,12 @@ fn fix_stdin(args: &FixArgs, rules: Vec<&'static dyn Rule>) -> u8 {
         .stdin_filename
         .as_deref()
         .and_then(|p| p.file_name()?.to_str())
-        .and_then(crate::config::Kind::from_file_name);
+        .and_then(crate::nixpacks::Kind::from_file_name);
     let env = match args.stdin_filename.as_deref().and_then(Path::parent) {
-        Some(dir) if !dir.as_os_str().is_empty() => crate::config::Environment::from_dir(dir),
+        Some(dir) if !dir.as_os_str().is_empty() => crate::nixpacks::Environment::from_dir(dir),
         // A bare file name: the current directory.
-        Some(_) => crate::config::Environment::from_dir(Path::new(".")),
-        _ => crate::config::Environment::default(),
+        Some(_) => crate::nixpacks::Environment::from_dir(Path::new(".")),
+        _ => crate::nixpacks::Environment::default(),
     };
     let opts = RunOptions {
         engine: Options { rules },

@@ -1,8 +1,8 @@
 //! Finding config files, fixing each one, and handing the reports back in a
 //! stable order whatever the number of threads.
 
-use crate::config::{Environment, Kind};
 use crate::engine::{FixError, Options, Reported, fix_text};
+use crate::nixpacks::{Environment, Kind};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -12,9 +12,9 @@
 //! the registry matters only for what each one reads, and a second run over
 //! the output changes nothing.
 
-use crate::config::{Environment, Kind};
 use crate::document::{self, Document, Format, ParseError};
 use crate::edit::{self, Edit};
+use crate::nixpacks::{Environment, Kind};
 use crate::rules::{Context, Derived, Finding, Rule};
 
 /// At most this many fixing steps (a rule's edits, then a fresh pass from the

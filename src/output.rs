@@ -219,7 +219,7 @@ pub struct JsonFile<'a> {
     /// The path's bytes, only when they are not UTF-8 (JSON strings are).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path_bytes: Option<Vec<u8>>,
-    pub kind: Option<crate::config::Kind>,
+    pub kind: Option<crate::nixpacks::Kind>,
     pub status: Status,
     pub written: bool,
     pub findings: &'a [crate::engine::Reported],

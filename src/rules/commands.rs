@@ -333,7 +333,7 @@ fn runs_from(args: &[&str], dirs: &[String]) -> bool {
 /// virtualenv (the provider's, or one activated earlier in the string).
 pub fn for_each_command<'a>(
     cx: &'a Context,
-    mut f: impl FnMut(&crate::config::CommandSite<'a>, &SimpleCommand, &[&str], bool),
+    mut f: impl FnMut(&crate::nixpacks::CommandSite<'a>, &SimpleCommand, &[&str], bool),
 ) {
     let dirs = cx.venv_dirs();
     for site in cx.command_sites() {

@@ -17,9 +17,9 @@ mod nf009_invalid_type;
 mod nf010_pin_python;
 pub mod python_env;
 
-use crate::config::{Environment, Kind};
 use crate::document::{Document, Node, Syntax};
 use crate::edit::Edit;
+use crate::nixpacks::{Environment, Kind};
 
 /// Every rule, in the order they run (each sees the text the ones before it
 /// left). Keys are renamed first, so the others see the real keys; the
@@ -120,10 +120,10 @@ pub struct Context<'a> {
 /// first time one asks.
 #[derive(Default)]
 pub struct Derived<'a> {
-    sites: std::cell::OnceCell<Vec<crate::config::CommandSite<'a>>>,
+    sites: std::cell::OnceCell<Vec<crate::nixpacks::CommandSite<'a>>>,
     venv_dirs: std::cell::OnceCell<Vec<String>>,
     sections: std::cell::OnceCell<Vec<(Section, String, &'a crate::document::Map)>>,
-    python: std::cell::OnceCell<crate::config::Pin>,
+    python: std::cell::OnceCell<crate::nixpacks::Pin>,
 }
 
 /// Parsed command strings, by their text. Looked up by every rule that
@@ -187,10 +187,10 @@ impl<'a> Context<'a> {
     }
     /// Every command string, knowing whether the Python provider's
     /// virtualenv surrounds it.
-    pub fn command_sites(&self) -> &'a [crate::config::CommandSite<'a>] {
+    pub fn command_sites(&self) -> &'a [crate::nixpacks::CommandSite<'a>] {
         self.derived.sites.get_or_init(|| {
-            let plan = crate::config::plan(self.kind, &self.doc.root).and_then(Node::as_map);
-            crate::config::command_sites(self.kind, &self.doc.root, &|| {
+            let plan = crate::nixpacks::plan(self.kind, &self.doc.root).and_then(Node::as_map);
+            crate::nixpacks::command_sites(self.kind, &self.doc.root, &|| {
                 self.env.python_provider(plan)
             })
         })
@@ -205,21 +205,21 @@ impl<'a> Context<'a> {
     /// none without a plan.
     pub fn plan_sections(&self) -> &'a [(Section, String, &'a crate::document::Map)] {
         self.derived.sections.get_or_init(|| {
-            crate::config::plan(self.kind, &self.doc.root)
+            crate::nixpacks::plan(self.kind, &self.doc.root)
                 .and_then(Node::as_map)
                 .map(plan_sections)
                 .unwrap_or_default()
         })
     }
     /// The Python the provider installs when `nixPkgs` names none.
-    pub fn provider_python(&self) -> crate::config::Pin {
+    pub fn provider_python(&self) -> crate::nixpacks::Pin {
         self.derived
             .python
             .get_or_init(|| self.env.python(self.plan().and_then(Node::as_map)))
             .clone()
     }
     pub fn plan(&self) -> Option<&Node> {
-        crate::config::plan(self.kind, &self.doc.root)
+        crate::nixpacks::plan(self.kind, &self.doc.root)
     }
 }
 
@@ -306,7 +306,7 @@ pub fn insert_in_plan(
     rel: &[&str],
     value: &str,
 ) -> Result<(Vec<Edit>, usize), String> {
-    let mut path: Vec<&str> = crate::config::plan_path(cx.kind).to_vec();
+    let mut path: Vec<&str> = crate::nixpacks::plan_path(cx.kind).to_vec();
     path.extend_from_slice(rel);
     let root = cx.root();
     let mut node = root;
@@ -337,8 +337,8 @@ pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
 #[cfg(test)]
 pub(crate) mod testing {
     //! Run one rule to a fixed point on a text, for the rules' own tests.
-    use crate::config::{Environment, Kind};
     use crate::engine::{Options, fix_text};
+    use crate::nixpacks::{Environment, Kind};
 
     pub fn fix_with(
         code: &str,

@@ -204,7 +204,7 @@ mod tests {
     fn warnings(cmds: &str) -> (String, Vec<String>) {
         let (out, notes) = crate::rules::testing::fix_with(
             "NF001",
-            crate::config::Kind::NixpacksToml,
+            crate::nixpacks::Kind::NixpacksToml,
             &format!("[phases.install]\ncmds = {cmds}\n"),
             &Default::default(),
         );
@@ -247,7 +247,7 @@ mod tests {
     fn complex_shell_is_reported_not_changed() {
         let (out, notes) = crate::rules::testing::fix_with(
             "NF001",
-            crate::config::Kind::NixpacksToml,
+            crate::nixpacks::Kind::NixpacksToml,
             "[phases.install]\ncmds = [\"if true; then python -m ensurepip; fi\"]\n",
             &Default::default(),
         );

@@ -156,7 +156,7 @@ mod tests {
         ] {
             let (out, notes) = crate::rules::testing::fix_with(
                 "NF002",
-                crate::config::Kind::NixpacksToml,
+                crate::nixpacks::Kind::NixpacksToml,
                 &format!("[phases.install]\ncmds = {cmds}\n"),
                 &Default::default(),
             );

@@ -3,9 +3,9 @@
 use super::commands::for_each_command;
 use super::python_env::{NIX_PKGS, python_env};
 use super::{Context, Finding, Rule};
-use crate::config::plan_path;
 use crate::document::{Node, NodeKind};
 use crate::edit::Edit;
+use crate::nixpacks::plan_path;
 use crate::python::{
     is_nix_pip, is_venv_path, nix_packages_python, nix_python_attr, pip_for, pip_invocation,
     python_program,
@@ -356,7 +356,7 @@ fn pip_usage(cx: &Context) -> Option<Usage> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Environment, Kind};
+    use crate::nixpacks::{Environment, Kind};
     use crate::rules::testing::{fix, fix_with};
 
     #[test]

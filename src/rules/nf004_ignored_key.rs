@@ -319,7 +319,7 @@ mod tests {
         let t = "[phases.setup]\nnixPkgs = ['a']\nnixpkgs = ['b']\n";
         let (out, notes) = fix_with(
             "NF004",
-            crate::config::Kind::NixpacksToml,
+            crate::nixpacks::Kind::NixpacksToml,
             t,
             &Default::default(),
         );
@@ -329,7 +329,7 @@ mod tests {
         let t = "[phases.setup]\nnix_pkgs = ['a']\nnixpkgs = ['b']\n";
         let (out, notes) = fix_with(
             "NF004",
-            crate::config::Kind::NixpacksToml,
+            crate::nixpacks::Kind::NixpacksToml,
             t,
             &Default::default(),
         );
@@ -345,7 +345,7 @@ mod tests {
         let t = "[build]\nbuilder = \"nixpacks\"\n[build.nixpacksPlan.phases.setup]\nnixpkgs = [\"python311\"]\n";
         let (out, _) = fix_with(
             "NF004",
-            crate::config::Kind::RailwayToml,
+            crate::nixpacks::Kind::RailwayToml,
             t,
             &Default::default(),
         );

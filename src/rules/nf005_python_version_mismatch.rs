@@ -66,7 +66,7 @@ PYTHON_VERSION = '3.11'   # NF005: does not pin the Python
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Kind;
+    use crate::nixpacks::Kind;
     use crate::rules::testing::fix_with;
 
     fn notes(t: &str) -> Vec<String> {

@@ -2,10 +2,10 @@
 //! pip may write in a Nixpacks build.
 
 use super::{Context, Finding, Rule, insert_in_plan};
-use crate::config::{CommandSite, replaces_install};
 use crate::document::strings::{decode_with_offsets, encode};
 use crate::document::{Node, NodeKind};
 use crate::edit::Edit;
+use crate::nixpacks::{CommandSite, replaces_install};
 use crate::python::{
     activates_venv, basename, creates_venv, in_venv_dir, is_venv_path, pip_install, pip_invocation,
     python_program,
@@ -620,8 +620,8 @@ fn edit_value(cx: &Context, node: &Node, head: &str, cut: &[Range<usize>]) -> Ve
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Environment, Kind};
     use crate::engine::{Options, fix_text};
+    use crate::nixpacks::{Environment, Kind};
 
     fn fix_all(t: &str) -> String {
         fix_text(

@@ -107,7 +107,7 @@ cmds = ['pip install --break-system-packages -r requirements.txt']   # NF007
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Kind;
+    use crate::nixpacks::Kind;
     use crate::rules::testing::fix_with;
 
     fn notes(t: &str) -> Vec<String> {

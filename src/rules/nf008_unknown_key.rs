@@ -77,7 +77,7 @@ fn check(map: &Map, (known, extra): Keys, prefix: &str, also: &[&str], out: &mut
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Kind;
+    use crate::nixpacks::Kind;
     use crate::rules::testing::fix_with;
 
     fn notes(kind: Kind, t: &str) -> Vec<String> {

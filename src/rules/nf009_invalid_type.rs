@@ -148,7 +148,7 @@ fn check(map: &Map, table: &[(&str, Want)], prefix: &str, out: &mut Vec<Finding>
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Kind;
+    use crate::nixpacks::Kind;
     use crate::rules::testing::fix_with;
 
     fn notes(t: &str) -> Vec<String> {

@@ -236,7 +236,7 @@ impl PinPython {
         let code = self.code();
         // The Python provider's own install and start run Python too.
         let plan = cx.plan().and_then(Node::as_map);
-        let provider_runs = env.provider && !plan.is_some_and(crate::config::replaces_install);
+        let provider_runs = env.provider && !plan.is_some_and(crate::nixpacks::replaces_install);
         if !runs_python(cx) && !provider_runs {
             return Vec::new();
         }
@@ -386,7 +386,7 @@ fn runs_python(cx: &Context) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Environment, Kind};
+    use crate::nixpacks::{Environment, Kind};
     use crate::rules::testing::{fix, fix_with};
 
     #[test]

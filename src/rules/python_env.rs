@@ -13,8 +13,8 @@
 //! different versions in one environment collide.
 
 use super::Context;
-use crate::config::Pin;
 use crate::document::{Node, NodeKind};
+use crate::nixpacks::Pin;
 use crate::python::{nix_python_attr, python_program};
 
 /// The nixpkgs archive the setup phase's packages come from.
@@ -154,7 +154,7 @@ pub const NIX_PKGS: &[&str] = &["nixPkgs", "nixPackages"];
 
 /// The string items of the setup phase's package list.
 pub fn setup_list<'a>(cx: &Context<'a>) -> Option<&'a Node> {
-    let plan: &'a Node = crate::config::plan(cx.kind, &cx.doc.root)?;
+    let plan: &'a Node = crate::nixpacks::plan(cx.kind, &cx.doc.root)?;
     plan.as_map()?
         .get_map("phases")?
         .get_map("setup")?
@@ -163,7 +163,7 @@ pub fn setup_list<'a>(cx: &Context<'a>) -> Option<&'a Node> {
 }
 
 pub fn python_env<'a>(cx: &Context<'a>) -> PythonEnv<'a> {
-    let plan = crate::config::plan(cx.kind, &cx.doc.root).and_then(Node::as_map);
+    let plan = crate::nixpacks::plan(cx.kind, &cx.doc.root).and_then(Node::as_map);
     let provider = cx.env.python_provider(plan);
     let pin = cx.provider_python();
     let list = setup_list(cx).filter(|n| n.as_array().is_some());
