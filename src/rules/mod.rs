@@ -19,6 +19,7 @@ pub mod python_env;
 
 use crate::document::{Document, Node, Syntax};
 use crate::edit::Edit;
+use crate::nixpacks::keys::{Section, plan_sections};
 use crate::nixpacks::{Environment, Kind};
 
 /// Every rule, in the order they run (each sees the text the ones before it
@@ -201,7 +202,7 @@ impl<'a> Context<'a> {
             .venv_dirs
             .get_or_init(|| commands::venv_dirs(self))
     }
-    /// The plan's sections whose keys Nixpacks reads (see [`plan_sections`]);
+    /// The plan's sections whose keys Nixpacks reads (see [`crate::nixpacks::keys::plan_sections`]);
     /// none without a plan.
     pub fn plan_sections(&self) -> &'a [(Section, String, &'a crate::document::Map)] {
         self.derived.sections.get_or_init(|| {
@@ -266,35 +267,6 @@ fn contains_unquoted(text: &str, word: &str) -> bool {
         }
     }
     false
-}
-
-/// Which part of a plan a map is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    /// The plan's top level.
-    Top,
-    /// A phase (`phases.<name>`).
-    Phase,
-    /// `start`.
-    Start,
-}
-
-/// The maps of a plan whose keys Nixpacks reads: the plan itself, each phase
-/// written as a table, and `start`; with the key prefix for messages
-/// (`""`, `"phases.install."`, `"start."`).
-pub fn plan_sections(plan: &crate::document::Map) -> Vec<(Section, String, &crate::document::Map)> {
-    let mut out = vec![(Section::Top, String::new(), plan)];
-    if let Some(phases) = plan.get_map("phases") {
-        for ph in &phases.entries {
-            if let Some(m) = ph.value.as_map() {
-                out.push((Section::Phase, format!("phases.{}.", ph.key), m));
-            }
-        }
-    }
-    if let Some(start) = plan.get_map("start") {
-        out.push((Section::Start, "start.".to_string(), start));
-    }
-    out
 }
 
 /// Edits that add `rel = value` (value already rendered) under the plan,

@@ -1,11 +1,13 @@
 //! NF003 missing-nix-pip: provide pip from Nix, for the Python that runs.
 
 use super::commands::for_each_command;
-use super::python_env::{NIX_PKGS, python_env};
+use super::python_env::python_env;
 use super::{Context, Finding, Rule};
 use crate::document::{Node, NodeKind};
 use crate::edit::Edit;
+use crate::nixpacks::keys::NIX_PKGS;
 use crate::nixpacks::plan_path;
+use crate::nixpacks::python::listed_python;
 use crate::python::{
     is_nix_pip, is_venv_path, nix_packages_python, nix_python_attr, pip_for, pip_invocation,
     python_program,
@@ -91,7 +93,7 @@ nixPkgs = ['python311', 'python311Packages.pip']
         // Which Python: the one the environment holds, else the best guess.
         let (python, why) = match env.single() {
             Some(i) if i.listed => (
-                super::python_env::listed_python(&i.attr).unwrap_or_else(|| i.attr.clone()),
+                listed_python(&i.attr).unwrap_or_else(|| i.attr.clone()),
                 format!("{} is listed in nixPkgs", i.attr),
             ),
             Some(_) if env.pin.pinned => {

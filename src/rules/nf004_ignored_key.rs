@@ -1,44 +1,11 @@
 //! NF004 ignored-key: keys Nixpacks silently ignores because of their spelling.
 
-use super::{Context, Finding, Rule, Section};
+use super::{Context, Finding, Rule};
 use crate::document::{Entry, MapStyle, NodeKind};
 use crate::edit::Edit;
+use crate::nixpacks::keys::{self, KeyTable, Section};
 
 pub struct IgnoredKey;
-
-/// Real keys with their accepted aliases.
-pub type KeyTable = &'static [(&'static str, &'static [&'static str])];
-
-/// Real keys of a phase, with their accepted aliases.
-pub const PHASE_KEYS: KeyTable = &[
-    ("nixPkgs", &["nixPackages"]),
-    ("nixLibs", &["nixLibraries"]),
-    ("aptPkgs", &["aptPackages"]),
-    ("cmds", &["commands"]),
-    ("paths", &["envPaths"]),
-    ("dependsOn", &[]),
-    ("nixOverlays", &[]),
-    ("nixpkgsArchive", &[]),
-    ("onlyIncludeFiles", &[]),
-    ("cacheDirectories", &[]),
-    ("name", &[]),
-];
-/// Real keys of `[start]`.
-pub const START_KEYS: KeyTable = &[
-    ("cmd", &[]),
-    ("runImage", &[]),
-    ("onlyIncludeFiles", &[]),
-    ("user", &[]),
-];
-/// Real top-level keys of a plan.
-pub const TOP_KEYS: KeyTable = &[
-    ("providers", &[]),
-    ("buildImage", &[]),
-    ("variables", &[]),
-    ("staticAssets", &[]),
-    ("phases", &[]),
-    ("start", &[]),
-];
 
 /// Misspellings that are not just case or separators.
 pub const PHASE_EXTRA: &[(&str, &str)] =
@@ -64,15 +31,12 @@ pub fn intended(
     known: KeyTable,
     extra: &'static [(&'static str, &'static str)],
 ) -> Option<&'static str> {
-    let is_real = known
-        .iter()
-        .any(|(k, aliases)| *k == key || aliases.contains(&key));
-    if is_real {
+    if known.iter().any(|k| k.is(key)) {
         return None;
     }
-    for (k, aliases) in known {
-        if same_key(k, key) || aliases.iter().any(|a| same_key(a, key)) {
-            return Some(k);
+    for k in known {
+        if same_key(k.name, key) || k.aliases.iter().any(|a| same_key(a, key)) {
+            return Some(k.name);
         }
     }
     extra
@@ -148,11 +112,12 @@ nixPkgs = ['python311', 'python311Packages.pip']
 /// The keys read in a section, and the misspellings handled beyond case
 /// and separators.
 pub fn keys_of(section: Section) -> (KeyTable, &'static [(&'static str, &'static str)]) {
-    match section {
-        Section::Top => (TOP_KEYS, &[]),
-        Section::Phase => (PHASE_KEYS, PHASE_EXTRA),
-        Section::Start => (START_KEYS, START_EXTRA),
-    }
+    let extra: &[(&str, &str)] = match section {
+        Section::Top => &[],
+        Section::Phase => PHASE_EXTRA,
+        Section::Start => START_EXTRA,
+    };
+    (keys::keys_of(section), extra)
 }
 
 fn check_map(
@@ -169,12 +134,10 @@ fn check_map(
         let Some(real) = intended(&e.key, known, extra) else {
             continue;
         };
-        let present = map.entries.iter().any(|o| {
-            o.key == real
-                || known
-                    .iter()
-                    .any(|(k, al)| *k == real && al.contains(&o.key.as_str()))
-        });
+        let present = map
+            .entries
+            .iter()
+            .any(|o| o.key == real || known.iter().any(|k| k.name == real && k.is(&o.key)));
         if present || claimed.contains(&real) {
             out.push(Finding::warning(
                 code,
@@ -266,6 +229,7 @@ fn not_renamable(e: &Entry) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nixpacks::keys::{PHASE_KEYS, START_KEYS};
     use crate::rules::testing::{fix, fix_with};
 
     #[test]

@@ -1,8 +1,9 @@
 //! NF008 unknown-key: keys Nixpacks does not know at all (not a misspelling NF004 can fix).
 
-use super::nf004_ignored_key::{KeyTable, intended, keys_of};
-use super::{Context, Finding, Rule, RuleKind, Section};
+use super::nf004_ignored_key::{intended, keys_of};
+use super::{Context, Finding, Rule, RuleKind};
 use crate::document::Map;
+use crate::nixpacks::keys::{KeyTable, Section};
 
 pub struct UnknownKey;
 
@@ -57,13 +58,11 @@ type Keys = (KeyTable, &'static [(&'static str, &'static str)]);
 fn check(map: &Map, (known, extra): Keys, prefix: &str, also: &[&str], out: &mut Vec<Finding>) {
     for e in &map.entries {
         let k = e.key.as_str();
-        let is_known = known
-            .iter()
-            .any(|(real, aliases)| *real == k || aliases.contains(&k));
+        let is_known = known.iter().any(|real| real.is(k));
         if is_known || also.contains(&k) || intended(k, known, extra).is_some() {
             continue;
         }
-        let names: Vec<&str> = known.iter().map(|(real, _)| *real).collect();
+        let names: Vec<&str> = known.iter().map(|real| real.name).collect();
         out.push(Finding::warning(
             "NF008",
             e.key_span.start,

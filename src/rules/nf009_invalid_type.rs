@@ -1,71 +1,10 @@
 //! NF009 invalid-type: values of a type Nixpacks refuses, so the whole file is rejected.
 
-use super::{Context, Finding, Rule, RuleKind, Section};
-use crate::document::{Map, Node, NodeKind};
+use super::{Context, Finding, Rule, RuleKind};
+use crate::document::{Map, Node};
+use crate::nixpacks::keys::{KeyTable, Value, keys_of};
 
 pub struct InvalidType;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Want {
-    Table,
-    StringList,
-    String,
-    StringTable,
-}
-
-impl Want {
-    fn ok(self, n: &Node) -> bool {
-        match (self, &n.kind) {
-            (Want::Table, NodeKind::Map(_)) | (Want::String, NodeKind::Str(_)) => true,
-            (Want::StringList, NodeKind::Array(a)) => a.items.iter().all(|i| i.as_str().is_some()),
-            (Want::StringTable, NodeKind::Map(m)) => {
-                m.entries.iter().all(|e| e.value.as_str().is_some())
-            }
-            _ => false,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Want::Table => "a table",
-            Want::StringList => "a list of strings",
-            Want::String => "a string",
-            Want::StringTable => "a table of strings",
-        }
-    }
-}
-
-const TOP: &[(&str, Want)] = &[
-    ("providers", Want::StringList),
-    ("buildImage", Want::String),
-    ("variables", Want::StringTable),
-    ("staticAssets", Want::StringTable),
-    ("phases", Want::Table),
-    ("start", Want::Table),
-];
-const PHASE: &[(&str, Want)] = &[
-    ("nixPkgs", Want::StringList),
-    ("nixPackages", Want::StringList),
-    ("nixLibs", Want::StringList),
-    ("nixLibraries", Want::StringList),
-    ("aptPkgs", Want::StringList),
-    ("aptPackages", Want::StringList),
-    ("cmds", Want::StringList),
-    ("commands", Want::StringList),
-    ("paths", Want::StringList),
-    ("envPaths", Want::StringList),
-    ("dependsOn", Want::StringList),
-    ("nixOverlays", Want::StringList),
-    ("nixpkgsArchive", Want::String),
-    ("onlyIncludeFiles", Want::StringList),
-    ("cacheDirectories", Want::StringList),
-    ("name", Want::String),
-];
-const START: &[(&str, Want)] = &[
-    ("cmd", Want::String),
-    ("runImage", Want::String),
-    ("onlyIncludeFiles", Want::StringList),
-    ("user", Want::String),
-];
 
 impl Rule for InvalidType {
     fn code(&self) -> &'static str {
@@ -104,19 +43,14 @@ cmds = 'pip install -r requirements.txt'   # NF009: cmds must be a list of strin
             return out;
         };
         for &(section, ref prefix, map) in cx.plan_sections() {
-            let table = match section {
-                Section::Top => TOP,
-                Section::Phase => PHASE,
-                Section::Start => START,
-            };
-            check(map, table, prefix, &mut out);
+            check(map, keys_of(section), prefix, &mut out);
         }
         // A phase that is not a table at all.
         if let Some(phases) = plan.get_map("phases") {
             for ph in phases.entries.iter().filter(|p| p.value.as_map().is_none()) {
                 out.push(bad(
                     &format!("phases.{}", ph.key),
-                    Want::Table,
+                    Value::Table,
                     ph.key_span.start,
                 ));
             }
@@ -125,7 +59,7 @@ cmds = 'pip install -r requirements.txt'   # NF009: cmds must be a list of strin
     }
 }
 
-fn bad(path: &str, want: Want, at: usize) -> Finding {
+fn bad(path: &str, want: Value, at: usize) -> Finding {
     Finding::warning(
         "NF009",
         at,
@@ -136,12 +70,16 @@ fn bad(path: &str, want: Want, at: usize) -> Finding {
     )
 }
 
-fn check(map: &Map, table: &[(&str, Want)], prefix: &str, out: &mut Vec<Finding>) {
+fn check(map: &Map, table: KeyTable, prefix: &str, out: &mut Vec<Finding>) {
     for e in &map.entries {
-        if let Some((_, want)) = table.iter().find(|(k, _)| *k == e.key)
-            && !want.ok(&e.value)
+        if let Some(k) = table.iter().find(|k| k.is(&e.key))
+            && !k.value.accepts(&e.value)
         {
-            out.push(bad(&format!("{prefix}{}", e.key), *want, e.key_span.start));
+            out.push(bad(
+                &format!("{prefix}{}", e.key),
+                k.value,
+                e.key_span.start,
+            ));
         }
     }
 }

@@ -1,9 +1,10 @@
 //! NF010 pin-python: one Python in the build environment, the one the
 //! commands run, from an archive that has it.
 
-use super::python_env::{Archive, Installed, python_env, version_attr};
+use super::python_env::{Installed, python_env};
 use super::{Context, Finding, Rule, insert_in_plan};
 use crate::document::Node;
+use crate::nixpacks::python::{Archive, attr_version, version_attr};
 use crate::python::supported_attr;
 
 pub struct PinPython;
@@ -109,7 +110,7 @@ impl PinPython {
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
         let code = self.code();
-        let wanted = super::python_env::attr_version(&listed.attr);
+        let wanted = attr_version(&listed.attr);
         let Some(version) = listed.version.clone() else {
             // The archive lacks it: the pin moves to the archive that has it.
             let Some(v) = wanted else {
@@ -198,7 +199,7 @@ impl PinPython {
         let from_sets: Vec<String> = env
             .package_sets
             .iter()
-            .filter_map(|s| super::python_env::attr_version(s))
+            .filter_map(|s| attr_version(s))
             .collect();
         let (target, why) = match (wanted.as_slice(), from_sets.as_slice()) {
             ([one], _) => (one.to_string(), "the commands run"),
