@@ -207,11 +207,7 @@ pub fn run() -> u8 {
 fn explain(code: &str) -> u8 {
     match rules::lookup(code) {
         Some(r) => {
-            let head = format!("# {} {}\n\n{}\n\n", r.code(), r.name(), r.summary());
-            emit(
-                &mut output::painted_stdout(),
-                &format!("{head}{}", r.explanation()),
-            );
+            emit(&mut output::painted_stdout(), r.meta().doc);
             EXIT_CLEAN
         }
         None => {
@@ -225,19 +221,15 @@ fn list_rules() -> u8 {
     let mut s = String::new();
     let mut all: Vec<&dyn Rule> = REGISTRY.to_vec();
     all.sort_by_key(|r| r.code());
-    for r in all {
-        let kind = match r.kind() {
+    for m in all.iter().map(|r| r.meta()) {
+        let kind = match m.kind {
             RuleKind::Fix => "fix",
             RuleKind::Warning => "warning",
         };
-        let on = if r.default_enabled() { "on" } else { "off" };
+        let on = if m.default { "on" } else { "off" };
         s.push_str(&format!(
             "{}  {:<24} {:<8} {:<4} {}\n",
-            r.code(),
-            r.name(),
-            kind,
-            on,
-            r.summary()
+            m.code, m.name, kind, on, m.summary
         ));
     }
     emit(&mut output::painted_stdout(), &s);
@@ -273,7 +265,7 @@ fn chosen_rules(
         .copied()
         .filter(|r| {
             let selected = if sel.is_empty() {
-                r.default_enabled()
+                r.meta().default
             } else {
                 sel.contains(&"ALL") || sel.contains(&r.code())
             } || ext.contains(&r.code())

@@ -178,7 +178,7 @@ pub fn github_lines(r: &FileReport) -> Vec<String> {
     for f in &r.findings {
         let level = if f.fixed { "error" } else { "warning" };
         let title = match crate::rules::lookup(f.code) {
-            Some(rule) => format!("{} {}", f.code, rule.name()),
+            Some(rule) => format!("{} {}", f.code, rule.meta().name),
             None => f.code.to_string(),
         };
         out.push(format!(

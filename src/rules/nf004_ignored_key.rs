@@ -5,8 +5,6 @@ use crate::document::{Entry, MapStyle, NodeKind};
 use crate::edit::Edit;
 use crate::nixpacks::keys::{self, KeyTable, Section};
 
-pub struct IgnoredKey;
-
 /// Misspellings that are not just case or separators.
 pub const PHASE_EXTRA: &[(&str, &str)] =
     &[("cmd", "cmds"), ("command", "cmds"), ("script", "cmds")];
@@ -45,49 +43,9 @@ pub fn intended(
         .map(|(_, real)| *real)
 }
 
+super::rule!(IgnoredKey, fix, "nf004_ignored_key.md");
+
 impl Rule for IgnoredKey {
-    fn code(&self) -> &'static str {
-        "NF004"
-    }
-    fn name(&self) -> &'static str {
-        "ignored-key"
-    }
-    fn summary(&self) -> &'static str {
-        "rename keys Nixpacks ignores (`nixpkgs`, `nix_pkgs`, `cmd` in a phase) to the real key"
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it does
-Nixpacks reads camelCase keys (`nixPkgs`, `aptPkgs`, `nixLibs`, `cmds`,
-`dependsOn`, ...) and silently ignores every other spelling. A lowercase or
-snake_case spelling of a real key (`nixpkgs`, `nix_pkgs`, `aptpkgs`,
-`depends_on`), or `cmd`/`command` inside a phase, is renamed to the real key.
-A phase `cmd = \"...\"` string becomes `cmds = [\"...\"]`, since `cmds` is a list.
-
-## Why
-`nixpkgs = [\"python311Packages.pip\"]` (the spelling of the write-up this tool
-was born from) does nothing: `nixpacks plan` still shows the provider's
-packages. Adding pip to an ignored key fixes nothing.
-
-## When it only reports
-When the real key is also present (both `nixpkgs` and `nixPkgs`), merging
-them is a decision for a person: the ignored key is reported and left. A
-misspelled table name (a `[Phases.setup]` header) is reported too, since
-renaming one header of several would split the table.
-
-## Example
-Before:
-```toml
-[phases.setup]
-nixpkgs = ['python311', 'python311Packages.pip']
-```
-After:
-```toml
-[phases.setup]
-nixPkgs = ['python311', 'python311Packages.pip']
-```
-"
-    }
     fn may_apply(&self, text: &str) -> bool {
         // Any key at all could be misspelled; the check is cheap once parsed,
         // but unparsed files can be skipped when no candidate word appears.
@@ -128,7 +86,6 @@ fn check_map(
     prefix: &str,
     out: &mut Vec<Finding>,
 ) {
-    let code = "NF004";
     let mut claimed: Vec<&str> = Vec::new();
     for e in &map.entries {
         let Some(real) = intended(&e.key, known, extra) else {
@@ -139,9 +96,7 @@ fn check_map(
             .iter()
             .any(|o| o.key == real || known.iter().any(|k| k.name == real && k.is(&o.key)));
         if present || claimed.contains(&real) {
-            out.push(Finding::warning(
-                code,
-                e.key_span.start,
+            out.push(Finding::warning(e.key_span.start,
                 format!(
                     "`{prefix}{}` is ignored by Nixpacks, and `{prefix}{real}` is also set; merge them by hand",
                     e.key
@@ -151,7 +106,6 @@ fn check_map(
         }
         if let Some(reason) = not_renamable(e) {
             out.push(Finding::warning(
-                code,
                 e.key_span.start,
                 format!(
                     "`{prefix}{}` is ignored by Nixpacks (it reads `{real}`); {reason}",
@@ -161,9 +115,7 @@ fn check_map(
             continue;
         }
         if prefix == "phases.start." && real == "cmds" {
-            out.push(Finding::warning(
-                code,
-                e.key_span.start,
+            out.push(Finding::warning(e.key_span.start,
                 format!(
                     "`{prefix}{}` is ignored by Nixpacks; `[phases.start]` is a build phase named start, not the start command: move it to `[start] cmd` by hand",
                     e.key
@@ -184,9 +136,7 @@ fn check_map(
                 }
                 NodeKind::Array(_) => {}
                 _ => {
-                    out.push(Finding::warning(
-                        code,
-                        e.key_span.start,
+                    out.push(Finding::warning(e.key_span.start,
                         format!("`{prefix}{}` is ignored by Nixpacks and is not a list of commands; fix it by hand", e.key),
                     ));
                     continue;
@@ -194,15 +144,12 @@ fn check_map(
             }
         }
         if real == "cmd" && e.value.as_str().is_none() {
-            out.push(Finding::warning(
-                code,
-                e.key_span.start,
+            out.push(Finding::warning(e.key_span.start,
                 format!("`{prefix}{}` is ignored by Nixpacks (it reads `cmd`, a single string); fix it by hand", e.key),
             ));
             continue;
         }
         out.push(Finding {
-            code,
             message: format!(
                 "renamed `{prefix}{}` to `{prefix}{real}`{note}: Nixpacks ignores `{}`",
                 e.key, e.key

@@ -1,42 +1,12 @@
 //! NF009 invalid-type: values of a type Nixpacks refuses, so the whole file is rejected.
 
-use super::{Context, Finding, Rule, RuleKind};
+use super::{Context, Finding, Rule};
 use crate::document::{Map, Node};
 use crate::nixpacks::keys::{KeyTable, Value, keys_of};
 
-pub struct InvalidType;
+super::rule!(InvalidType, warning, "nf009_invalid_type.md");
 
 impl Rule for InvalidType {
-    fn code(&self) -> &'static str {
-        "NF009"
-    }
-    fn name(&self) -> &'static str {
-        "invalid-type"
-    }
-    fn summary(&self) -> &'static str {
-        "warn about values Nixpacks refuses (a string where it wants a list, ...), which make it reject the file"
-    }
-    fn kind(&self) -> RuleKind {
-        RuleKind::Warning
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it reports
-A known key whose value has a type Nixpacks does not accept: `providers` as a
-table, `cmds` or `nixPkgs` as a string, `start` or a phase as a string,
-`start.cmd` as a list. Nixpacks then refuses the whole file
-(`nixpacks plan` fails), so no other fix matters until this one is made.
-
-## Example
-```toml
-[phases.install]
-cmds = 'pip install -r requirements.txt'   # NF009: cmds must be a list of strings
-```
-"
-    }
-    fn may_apply(&self, _text: &str) -> bool {
-        true
-    }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         let Some(plan) = cx.plan().and_then(Node::as_map) else {
@@ -61,7 +31,6 @@ cmds = 'pip install -r requirements.txt'   # NF009: cmds must be a list of strin
 
 fn bad(path: &str, want: Value, at: usize) -> Finding {
     Finding::warning(
-        "NF009",
         at,
         format!(
             "`{path}` must be {}; Nixpacks rejects this file until it is",

@@ -7,63 +7,9 @@ use crate::document::Node;
 use crate::nixpacks::python::{Archive, attr_version, version_attr};
 use crate::python::supported_attr;
 
-pub struct PinPython;
+super::rule!(PinPython, fix, "nf010_pin_python.md");
 
 impl Rule for PinPython {
-    fn code(&self) -> &'static str {
-        "NF010"
-    }
-    fn name(&self) -> &'static str {
-        "pin-python"
-    }
-    fn summary(&self) -> &'static str {
-        "keep one Python in the build, the one the commands run: pin it with NIXPACKS_PYTHON_VERSION or list it"
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it does
-Makes the setup phase install exactly one Python, the one the commands
-name, from a nixpkgs archive that has it. It fixes what Nixpacks lets it
-fix the way Nixpacks intends, by pinning the provider's Python with
-`NIXPACKS_PYTHON_VERSION` in `[variables]` (which also moves the provider
-to the archive that has that version):
-- the commands run `python3.11` (or `pip3.11`) and nothing pins the Python:
-  the provider installs its default `python3`, which is 3.12, and the build
-  stops with `python3.11: command not found`; the pin makes it python311;
-- `nixPkgs` keeps the provider's packages (`\"...\"`) and lists `python311`:
-  the provider's unpinned `python3` (3.12) and python311 collide in one
-  environment (`collision between .../bin/python3`); the pin makes the
-  provider's Python python311 too;
-- `nixPkgs` lists `python38`, which the provider's archive no longer has
-  (`undefined variable 'python38'`); the pin moves the setup phase to the
-  archive Nixpacks keeps for 3.8;
-- `nixPkgs` replaces the provider's packages (no `\"...\"`) and lists no
-  Python while the commands run Python: the Python is added to the list.
-What it cannot fix (two Pythons listed, a pin file that asks for another
-version than the commands run, a Python no archive has) it reports, with
-what will fail in the build.
-
-## Why
-The Nix environment holds what `nixPkgs` lists plus, with `\"...\"` or without
-a list, the provider's Python. Commands that name another version do not
-find it, and two versions in one environment do not install at all.
-
-## Example
-Before:
-```toml
-[phases.install]
-cmds = ['python3.11 -m pip install -r requirements.txt']
-```
-After:
-```toml
-[phases.install]
-cmds = ['python3.11 -m pip install -r requirements.txt']
-
-[variables]
-NIXPACKS_PYTHON_VERSION = \"3.11\"
-```
-"
-    }
     fn may_apply(&self, text: &str) -> bool {
         // `activate`: NF006 may add a `python -m venv` to create what is activated.
         text.contains("python") || text.contains("pip") || text.contains("activate")
@@ -78,11 +24,9 @@ NIXPACKS_PYTHON_VERSION = \"3.11\"
                 versions.push(i.version.clone());
             }
         }
-        let code = self.code();
         if versions.len() > 1 {
             let names: Vec<&str> = listed.iter().map(|i| i.attr.as_str()).collect();
             return vec![Finding::warning(
-                code,
                 listed[0].offset,
                 format!(
                     "nixPkgs lists several Pythons ({}): they collide in one environment and the build stops at `nix-env` (`collision between .../bin/python3`); keep one",
@@ -109,7 +53,6 @@ impl PinPython {
         listed: &Installed,
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
-        let code = self.code();
         let wanted = attr_version(&listed.attr);
         let Some(version) = listed.version.clone() else {
             // The archive lacks it: the pin moves to the archive that has it.
@@ -129,7 +72,6 @@ impl PinPython {
                 );
             }
             return vec![Finding::warning(
-                code,
                 listed.offset,
                 format!(
                     "`{}` is not in the nixpkgs archive this build uses: nix-env stops with `undefined variable '{}'`; list a Python from 3.9 to 3.13 (or 3.8 with NIXPACKS_PYTHON_VERSION = \"3.8\")",
@@ -157,7 +99,6 @@ impl PinPython {
                     );
                 }
                 return vec![Finding::warning(
-                    code,
                     listed.offset,
                     format!(
                         "nixPkgs keeps the provider's packages (\"...\") and lists {}, but {} pins the provider's Python to {}: two Pythons collide at `nix-env`; drop one of them",
@@ -176,13 +117,11 @@ impl PinPython {
         env: &super::python_env::PythonEnv,
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
-        let code = self.code();
         let Some(p) = env.installed.iter().find(|i| !i.listed) else {
             return Vec::new();
         };
         let Some(have) = p.version.clone() else {
             return vec![Finding::warning(
-                code,
                 p.offset,
                 format!(
                     "{} pins {}, which no nixpkgs archive Nixpacks uses still has: nix-env stops with `undefined variable`; pin 3.8 or later",
@@ -234,7 +173,6 @@ impl PinPython {
         env: &super::python_env::PythonEnv,
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
-        let code = self.code();
         // The Python provider's own install and start run Python too.
         let plan = cx.plan().and_then(Node::as_map);
         let provider_runs = env.provider && !plan.is_some_and(crate::nixpacks::replaces_install);
@@ -245,7 +183,6 @@ impl PinPython {
             Some((v, ..)) if invoked.iter().all(|i| &i.0 == v) => version_attr(v),
             Some(_) => {
                 return vec![Finding::warning(
-                    code,
                     invoked[0].3,
                     "the commands run several Python versions and the environment has none of them: list one Python in nixPkgs",
                 )];
@@ -269,7 +206,6 @@ impl PinPython {
                     "the list replaces the provider's packages (it has no \"...\") and lists no Python"
                 };
                 vec![Finding {
-                    code,
                     message: format!(
                         "added {attr} to the setup phase's nixPkgs: {why}, while the commands run Python (`python: command not found`)"
                     ),
@@ -286,7 +222,6 @@ impl PinPython {
                 &syntax.string_array(&["...", &attr]),
             ) {
                 Ok((edits, offset)) => vec![Finding {
-                    code,
                     message: format!(
                         "added {attr} to the setup phase's nixPkgs: the Python provider does not build this app, so nothing else installs the Python the commands run"
                     ),
@@ -297,7 +232,6 @@ impl PinPython {
                     after: Some(attr),
                 }],
                 Err(why) => vec![Finding::warning(
-                    code,
                     0,
                     format!("{why}: add {attr} to the setup phase's nixPkgs by hand"),
                 )],
@@ -317,9 +251,7 @@ impl PinPython {
             .iter()
             .filter(|(v, ..)| v != have)
             .map(|(v, prog, loc, at)| {
-                Finding::warning(
-                    self.code(),
-                    *at,
+                Finding::warning(*at,
                     format!(
                         "{loc}: `{prog}` runs Python {v}, but the environment's Python is {attr} ({have}, {source}): the build stops with `{prog}: command not found`; call `python` / `pip`, or install {}",
                         version_attr(v)
@@ -331,7 +263,6 @@ impl PinPython {
 
     /// Pin the provider's Python to `version` in the plan's variables.
     fn pin(&self, cx: &Context, version: &str, at: usize, why: String) -> Vec<Finding> {
-        let code = self.code();
         let value = cx.syntax().string_literal(version, None);
         let vars = cx
             .plan()
@@ -339,7 +270,6 @@ impl PinPython {
             .and_then(|p| p.get("variables"));
         if vars.is_some_and(|v| v.as_map().is_none()) {
             return vec![Finding::warning(
-                code,
                 at,
                 format!(
                     "{why}; `variables` is not a table: add NIXPACKS_PYTHON_VERSION = \"{version}\" by hand"
@@ -348,7 +278,6 @@ impl PinPython {
         }
         match insert_in_plan(cx, &["variables", "NIXPACKS_PYTHON_VERSION"], &value) {
             Ok((edits, _)) => vec![Finding {
-                code,
                 message: format!(
                     "pinned the Python to {version} (NIXPACKS_PYTHON_VERSION in [variables]): {why}"
                 ),
@@ -359,7 +288,6 @@ impl PinPython {
                 after: Some(format!("NIXPACKS_PYTHON_VERSION = \"{version}\"")),
             }],
             Err(e) => vec![Finding::warning(
-                code,
                 at,
                 format!("{why}; {e}: add NIXPACKS_PYTHON_VERSION = \"{version}\" by hand"),
             )],
