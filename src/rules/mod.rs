@@ -2,22 +2,12 @@
 //! Markdown file beside it with its code, name, summary and explanation;
 //! [`REGISTRY`] lists them in the order they run.
 //!
-//! Adding a rule: write `nfNNN_name.md` (the layout is [`RuleMeta`]'s) and
-//! `nfNNN_name.rs` with a unit struct implementing [`Rule`] and its
-//! `META`, and add one line to [`REGISTRY`]. `tests/rule_docs.rs` runs the
-//! doc's example and checks the README's table.
+//! Adding a rule: write `nfNNN_name.md` (the layout is [`RuleMeta`]'s),
+//! `nfNNN_name.rs` declaring it with `rule!` and implementing [`Rule`], and
+//! add its line to `registry!` where it should run. `tests/rule_docs.rs`
+//! runs the doc's example and wants the rule in the README's table.
 
 pub mod commands;
-mod nf001_ensurepip;
-mod nf002_pip_self_upgrade;
-mod nf003_missing_nix_pip;
-mod nf004_ignored_key;
-mod nf005_python_version_mismatch;
-mod nf006_venv_install;
-mod nf007_break_system_packages;
-mod nf008_unknown_key;
-mod nf009_invalid_type;
-mod nf010_pin_python;
 pub mod python_env;
 
 use crate::document::{Document, Node, Syntax};
@@ -25,25 +15,34 @@ use crate::edit::Edit;
 use crate::nixpacks::keys::{Section, plan_sections};
 use crate::nixpacks::{Environment, Kind};
 
-/// Every rule, in the order they run (each sees the text the ones before it
-/// left). Keys are renamed first, so the others see the real keys; the
-/// failing commands (ensurepip, pip's self-upgrade) go next, so a pip
-/// nothing uses any more is not added; the Python is pinned before the pip
-/// matching it is chosen; the Nix pip is added for the installs that ran
-/// outside a virtualenv before those are moved into one; the warnings look
-/// at the result.
-pub static REGISTRY: &[&dyn Rule] = &[
-    &nf004_ignored_key::IgnoredKey,
-    &nf001_ensurepip::Ensurepip,
-    &nf002_pip_self_upgrade::PipSelfUpgrade,
-    &nf010_pin_python::PinPython,
-    &nf003_missing_nix_pip::MissingNixPip,
-    &nf006_venv_install::VenvInstall,
-    &nf005_python_version_mismatch::PythonVersionMismatch,
-    &nf007_break_system_packages::BreakSystemPackages,
-    &nf008_unknown_key::UnknownKey,
-    &nf009_invalid_type::InvalidType,
-];
+/// Declares each rule's module and [`REGISTRY`], from one line a rule.
+macro_rules! registry {
+    ($(#[$doc:meta])* $($module:ident::$rule:ident,)*) => {
+        $(mod $module;)*
+        $(#[$doc])*
+        pub static REGISTRY: &[&dyn Rule] = &[$(&$module::$rule),*];
+    };
+}
+
+registry! {
+    /// Every rule, in the order they run (each sees the text the ones before
+    /// it left). Keys are renamed first, so the others see the real keys; the
+    /// failing commands (ensurepip, pip's self-upgrade) go next, so a pip
+    /// nothing uses any more is not added; the Python is pinned before the pip
+    /// matching it is chosen; the Nix pip is added for the installs that ran
+    /// outside a virtualenv before those are moved into one; the warnings look
+    /// at the result.
+    nf004_ignored_key::IgnoredKey,
+    nf001_ensurepip::Ensurepip,
+    nf002_pip_self_upgrade::PipSelfUpgrade,
+    nf010_pin_python::PinPython,
+    nf003_missing_nix_pip::MissingNixPip,
+    nf006_venv_install::VenvInstall,
+    nf005_python_version_mismatch::PythonVersionMismatch,
+    nf007_break_system_packages::BreakSystemPackages,
+    nf008_unknown_key::UnknownKey,
+    nf009_invalid_type::InvalidType,
+}
 
 /// Whether a rule rewrites the file or only reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -160,7 +159,7 @@ macro_rules! rule {
 }
 use rule;
 
-/// What [`rule!`] implements: the metadata of a rule.
+/// What `rule!` implements: the metadata of a rule.
 pub trait Declared {
     fn declared(&self) -> &'static RuleMeta;
 }
