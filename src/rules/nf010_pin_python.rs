@@ -1,7 +1,8 @@
 //! NF010 pin-python: one Python in the build environment, the one the
 //! commands run, from an archive that has it.
 
-use super::python_env::{Installed, python_env};
+use super::python_env::python_env;
+use crate::nixpacks::python::{Installed, PythonEnv};
 use super::{Context, Finding, Rule, insert_in_plan};
 use crate::document::Node;
 use crate::nixpacks::python::{Archive, attr_version, version_attr};
@@ -49,7 +50,7 @@ impl PinPython {
     fn listed(
         &self,
         cx: &Context,
-        env: &super::python_env::PythonEnv,
+        env: &PythonEnv,
         listed: &Installed,
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
@@ -114,7 +115,7 @@ impl PinPython {
     fn provider_python(
         &self,
         cx: &Context,
-        env: &super::python_env::PythonEnv,
+        env: &PythonEnv,
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
         let Some(p) = env.installed.iter().find(|i| !i.listed) else {
@@ -170,7 +171,7 @@ impl PinPython {
     fn no_python(
         &self,
         cx: &Context,
-        env: &super::python_env::PythonEnv,
+        env: &PythonEnv,
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
         // The Python provider's own install and start run Python too.
