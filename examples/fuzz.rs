@@ -33,9 +33,9 @@
 //! The same [`run`] is called by a small smoke test in `tests/properties.rs`.
 #![allow(dead_code)]
 
-use nixfix::config::{Environment, Kind};
 use nixfix::driver::{FileReport, RunOptions, Status, fix_bytes};
 use nixfix::engine::Options;
+use nixfix::nixpacks::{Environment, Kind};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

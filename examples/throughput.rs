@@ -10,8 +10,8 @@
 //! directory when that exists). Every file is read once; then each round
 //! runs parse + every default rule on all of them on one thread. Prints
 //! microseconds per file for a parse alone and for the whole fix.
-use nixfix::config::{Environment, Kind};
 use nixfix::engine::{Options, fix_text};
+use nixfix::nixpacks::{Environment, Kind};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

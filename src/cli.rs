@@ -246,11 +246,7 @@ fn explain(code: &str) -> anyhow::Result<u8> {
     let Some(r) = rules::lookup(code) else {
         bail!("no rule `{code}`; `nixfix rules` lists them");
     };
-    let head = format!("# {} {}\n\n{}\n\n", r.code(), r.name(), r.summary());
-    emit(
-        &mut output::painted_stdout(),
-        &format!("{head}{}", r.explanation()),
-    );
+    emit(&mut output::painted_stdout(), r.meta().doc);
     Ok(EXIT_CLEAN)
 }
 
@@ -258,19 +254,15 @@ fn list_rules() -> u8 {
     let mut s = String::new();
     let mut all: Vec<&dyn Rule> = REGISTRY.to_vec();
     all.sort_by_key(|r| r.code());
-    for r in all {
-        let kind = match r.kind() {
+    for m in all.iter().map(|r| r.meta()) {
+        let kind = match m.kind {
             RuleKind::Fix => "fix",
             RuleKind::Warning => "warning",
         };
-        let on = if r.default_enabled() { "on" } else { "off" };
+        let on = if m.default { "on" } else { "off" };
         s.push_str(&format!(
             "{}  {:<24} {:<8} {:<4} {}\n",
-            r.code(),
-            r.name(),
-            kind,
-            on,
-            r.summary()
+            m.code, m.name, kind, on, m.summary
         ));
     }
     emit(&mut output::painted_stdout(), &s);
@@ -307,7 +299,7 @@ fn chosen_rules(
         .copied()
         .filter(|r| {
             let selected = if sel.is_empty() {
-                r.default_enabled()
+                r.meta().default
             } else {
                 has(&sel, r.code())
             } || has(&ext, r.code());

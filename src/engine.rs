@@ -12,9 +12,9 @@
 //! the registry matters only for what each one reads, and a second run over
 //! the output changes nothing.
 
-use crate::config::{Environment, Kind};
 use crate::document::{self, Document, Format, ParseError};
 use crate::edit::{self, Edit};
+use crate::nixpacks::{Environment, Kind};
 use crate::rules::{Context, Derived, Finding, Rule};
 
 /// At most this many fixing steps (a rule's edits, then a fresh pass from the
@@ -32,7 +32,7 @@ impl Default for Options {
             rules: crate::rules::REGISTRY
                 .iter()
                 .copied()
-                .filter(|r| r.default_enabled())
+                .filter(|r| r.meta().default)
                 .collect(),
         }
     }
@@ -109,7 +109,7 @@ pub fn fix_text(
 ) -> Result<Outcome, FixError> {
     let format = kind.format();
     let mut doc = document::parse(format, text)?;
-    if let Some(b) = crate::config::other_builder(kind, &doc.root) {
+    if let Some(b) = crate::nixpacks::other_builder(kind, &doc.root) {
         return Ok(Outcome {
             output: text.to_string(),
             findings: Vec::new(),
@@ -127,9 +127,10 @@ pub fn fix_text(
     let mut history: Vec<edit::MapBack> = Vec::new();
     let crlf = document::eol(text) == "\r\n";
     let scripts = crate::rules::ScriptCache::default();
-    // Findings with the number of steps applied before the text they were
-    // made on; placed in the original text all at once at the end.
-    let mut findings: Vec<(Finding, usize)> = Vec::new();
+    // Findings with their rule's code and the number of steps applied
+    // before the text they were made on; placed in the original text all at
+    // once at the end.
+    let mut findings: Vec<(&'static str, Finding, usize)> = Vec::new();
     // Whether `doc` was patched rather than parsed since the last parse.
     let mut patched = false;
     for _step in 0..MAX_STEPS {
@@ -151,7 +152,7 @@ pub fn fix_text(
                     }
                 }
                 let steps = history.len();
-                findings.extend(warnings.into_iter().map(|w| (w, steps)));
+                findings.extend(warnings.into_iter().map(|(code, w)| (code, w, steps)));
                 let mut findings = place(findings, text, &history);
                 findings.sort_by_key(|f| (f.line, f.column, !f.fixed));
                 return Ok(Outcome {
@@ -185,7 +186,7 @@ pub fn fix_text(
                     patched = false;
                 }
                 let steps = history.len();
-                findings.extend(fixes.into_iter().map(|f| (f, steps)));
+                findings.extend(fixes.into_iter().map(|f| (rule, f, steps)));
                 history.push(edit::MapBack::new(edits));
                 cur = next;
             }
@@ -198,8 +199,9 @@ pub fn fix_text(
 
 /// What one pass over a text version did.
 enum Step {
-    /// No rule changed anything: these are the warnings.
-    Settled(Vec<Finding>),
+    /// No rule changed anything: these are the warnings, with their rule's
+    /// code.
+    Settled(Vec<(&'static str, Finding)>),
     /// A rule's fixes, applied (not yet parsed). Start over on `next`.
     Fixed {
         rule: &'static str,
@@ -224,7 +226,8 @@ fn step(
     scripts.next_step();
     let suppressions = crate::suppress::Suppressions::scan(cur, doc.format);
     let derived = Derived::default();
-    let cx = Context {
+    let base = Context {
+        code: "",
         text: cur,
         doc,
         kind,
@@ -235,10 +238,15 @@ fn step(
     };
     let mut warnings = Vec::new();
     for rule in active {
+        // The engine, not the rule, says whose findings these are.
+        let cx = Context {
+            code: rule.code(),
+            ..base
+        };
         let mut found = rule.check(&cx);
-        found.retain(|f| !cx.suppressed(f.code, f.offset));
+        found.retain(|f| !cx.suppressed(f.offset));
         let (fixes, warns): (Vec<Finding>, Vec<Finding>) = found.into_iter().partition(|f| f.fixed);
-        warnings.extend(warns);
+        warnings.extend(warns.into_iter().map(|w| (cx.code, w)));
         if fixes.is_empty() {
             continue;
         }
@@ -280,13 +288,13 @@ fn format_name(f: Format) -> &'static str {
 /// Place findings in the original text: each was made on the text after
 /// the first `n` steps of `history`, and is mapped back through them.
 fn place(
-    findings: Vec<(Finding, usize)>,
+    findings: Vec<(&'static str, Finding, usize)>,
     original: &str,
     history: &[edit::MapBack],
 ) -> Vec<Reported> {
     let offsets: Vec<usize> = findings
         .iter()
-        .map(|(f, n)| {
+        .map(|(_, f, n)| {
             history[..*n]
                 .iter()
                 .rev()
@@ -297,8 +305,8 @@ fn place(
     findings
         .into_iter()
         .zip(places)
-        .map(|((f, _), (line, column))| Reported {
-            code: f.code,
+        .map(|((code, f, _), (line, column))| Reported {
+            code,
             message: f.message,
             line,
             column,

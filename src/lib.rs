@@ -3,11 +3,11 @@
 //! with `externally-managed-environment`.
 
 pub mod cli;
-pub mod config;
 pub mod document;
 pub mod driver;
 pub mod edit;
 pub mod engine;
+pub mod nixpacks;
 pub mod output;
 pub mod pipeline;
 pub mod python;

@@ -324,12 +324,12 @@ fn stdin(cfg: &RunConfig, sink: &Sink, filename: Option<&Path>) {
     let name = filename.map_or_else(|| PathBuf::from("<stdin>"), Path::to_path_buf);
     let kind = filename
         .and_then(|p| p.file_name()?.to_str())
-        .and_then(crate::config::Kind::from_file_name);
+        .and_then(crate::nixpacks::Kind::from_file_name);
     let env = match filename.and_then(Path::parent) {
-        Some(dir) if !dir.as_os_str().is_empty() => crate::config::Environment::from_dir(dir),
+        Some(dir) if !dir.as_os_str().is_empty() => crate::nixpacks::Environment::from_dir(dir),
         // A bare file name: the current directory.
-        Some(_) => crate::config::Environment::from_dir(Path::new(".")),
-        _ => crate::config::Environment::default(),
+        Some(_) => crate::nixpacks::Environment::from_dir(Path::new(".")),
+        _ => crate::nixpacks::Environment::default(),
     };
     let r = driver::fix_bytes(&name, &bytes, kind, &env, &cfg.run_options(false));
     if cfg.mode == Mode::Filter && cfg.format == Format::Text {

@@ -22,9 +22,7 @@ fn help_and_rule_docs_are_snapshotted() {
     let rules = nf(d.path(), &["rules"]);
     assert_eq!(rules.code, 0);
     snap("cli_rules", &rules.stdout);
-    for code in [
-        "NF001", "NF002", "NF003", "NF004", "NF005", "NF006", "NF007", "NF008", "NF009", "NF010",
-    ] {
+    for code in nixfix::rules::REGISTRY.iter().map(|r| r.code()) {
         let r = nf(d.path(), &["rule", code]);
         assert_eq!(r.code, 0, "{code}");
         assert!(

@@ -9,9 +9,9 @@
 //!
 //! Run with `--nocapture` to see the counts by kind.
 
-use nixfix::config::{Environment, Kind};
 use nixfix::driver::{FileReport, RunOptions, Status, fix_bytes};
 use nixfix::engine::Options;
+use nixfix::nixpacks::{Environment, Kind};
 use similar::{Algorithm, DiffTag, TextDiff, capture_diff_slices};
 use std::collections::BTreeMap;
 

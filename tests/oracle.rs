@@ -34,9 +34,9 @@ mod common;
 use common::{
     assert_known_failures, corpus_dir, is_pip_program, is_pip_requirement, is_python_program,
 };
-use nixfix::config::{Environment, Kind};
 use nixfix::driver::{Candidate, FileReport, RunOptions, Status, process};
 use nixfix::engine::{Options, fix_text};
+use nixfix::nixpacks::{Environment, Kind};
 use serde_json::Value;
 use similar::{Algorithm, DiffTag, capture_diff_slices};
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,8 +6,8 @@
 #[path = "../examples/fuzz.rs"]
 mod fuzz;
 
-use nixfix::config::{Environment, Kind};
 use nixfix::engine::{Outcome, fix_text};
+use nixfix::nixpacks::{Environment, Kind};
 use nixfix::shell::{self, Action, Connector};
 use proptest::prelude::*;
 use proptest::test_runner::Config as PtConfig;

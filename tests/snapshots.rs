@@ -24,9 +24,9 @@
 //! A fixture whose current output is wrong is listed in [`KNOWN_BUGS`]: it is
 //! skipped (no snapshot is written for it) until the code is fixed.
 
-use nixfix::config::Environment;
 use nixfix::driver::{self, Candidate, FileReport, RunOptions, Status};
 use nixfix::engine::Options;
+use nixfix::nixpacks::Environment;
 use nixfix::output::unified_diff;
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@
 //! nixpacks.toml is read by nobody.
 
 use super::Candidate;
-use crate::config::Kind;
+use crate::nixpacks::Kind;
 use std::path::Path;
 
 /// A Railway file's `build.nixpacksConfigPath`, when it has one.
@@ -14,7 +14,7 @@ pub fn config_path(kind: Kind, text: &str) -> Option<String> {
     }
     let doc = crate::document::parse(kind.format(), text).ok()?;
     // Not built by Nixpacks: the config it names is not this service's.
-    if crate::config::other_builder(kind, &doc.root).is_some() {
+    if crate::nixpacks::other_builder(kind, &doc.root).is_some() {
         return None;
     }
     doc.root

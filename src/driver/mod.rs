@@ -6,8 +6,8 @@ pub mod links;
 pub mod pool;
 pub mod walk;
 
-use crate::config::{Environment, Kind};
 use crate::engine::{FixError, Options, fix_text};
+use crate::nixpacks::{Environment, Kind};
 pub use crate::report::{FileReport, Status};
 use pool::BIG_FILES;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! the candidates of a list of paths.
 
 use super::{Candidate, io_message};
-use crate::config::Kind;
+use crate::nixpacks::Kind;
 use crate::report::FileReport;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -31,7 +31,7 @@ pub fn github_lines(r: &FileReport, pending: bool) -> Vec<String> {
             Level::Warning => "warning",
         };
         let title = match crate::rules::lookup(f.code) {
-            Some(rule) => format!("{} {}", f.code, rule.name()),
+            Some(rule) => format!("{} {}", f.code, rule.meta().name),
             None => f.code.to_string(),
         };
         out.push(format!(

@@ -65,7 +65,7 @@ struct JsonFile<'a> {
     path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     path_bytes: Option<Vec<u8>>,
-    kind: Option<crate::config::Kind>,
+    kind: Option<crate::nixpacks::Kind>,
     status: JsonStatus,
     written: bool,
     findings: Vec<JsonFinding<'a>>,

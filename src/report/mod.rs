@@ -9,8 +9,8 @@ mod sarif;
 mod text;
 pub mod wording;
 
-use crate::config::Kind;
 use crate::engine::Reported;
+use crate::nixpacks::Kind;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -89,7 +89,7 @@ pub fn level(f: &Reported) -> Level {
     if f.fixed {
         return Level::Fix;
     }
-    match crate::rules::lookup(f.code).map(|r| r.kind()) {
+    match crate::rules::lookup(f.code).map(|r| r.meta().kind) {
         Some(crate::rules::RuleKind::Fix) => Level::Error,
         _ => Level::Warning,
     }

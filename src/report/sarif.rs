@@ -84,17 +84,18 @@ fn rules() -> Vec<Value> {
     crate::rules::REGISTRY
         .iter()
         .map(|r| {
-            let level = match r.kind() {
+            let m = r.meta();
+            let level = match m.kind {
                 crate::rules::RuleKind::Fix => "error",
                 crate::rules::RuleKind::Warning => "warning",
             };
             json!({
-                "id": r.code(),
-                "name": r.name(),
-                "shortDescription": { "text": r.summary() },
-                "fullDescription": { "text": r.summary() },
-                "help": { "text": r.explanation(), "markdown": r.explanation() },
-                "defaultConfiguration": { "level": level, "enabled": r.default_enabled() }
+                "id": m.code,
+                "name": m.name,
+                "shortDescription": { "text": m.summary },
+                "fullDescription": { "text": m.summary },
+                "help": { "text": m.doc, "markdown": m.doc },
+                "defaultConfiguration": { "level": level, "enabled": m.default }
             })
         })
         .collect()

@@ -28,7 +28,6 @@ pub struct Decision {
 /// is then reported instead of fixed.
 pub fn rewrite_commands(
     cx: &Context,
-    code: &'static str,
     needle: &str,
     mut decide: impl FnMut(&SimpleCommand, &[&str], bool) -> Option<Decision>,
     suspicious: impl Fn(&str) -> bool,
@@ -46,7 +45,7 @@ pub fn rewrite_commands(
             continue;
         }
         let at = site.node.span.start;
-        if cx.suppressed(code, at) {
+        if cx.suppressed(at) {
             continue;
         }
         let parsed = cx.shell(value);
@@ -55,7 +54,6 @@ pub fn rewrite_commands(
             Err(why) => {
                 if holds_case(value, site.provider_venv, dirs, &mut decide, &suspicious) {
                     findings.push(Finding::warning(
-                        code,
                         at,
                         format!("{} was not changed: the shell in it is too complex to edit safely ({why}); fix it by hand", site.location),
                     ));
@@ -93,7 +91,6 @@ pub fn rewrite_commands(
         });
         for h in hidden_cases {
             findings.push(Finding::warning(
-                code,
                 at,
                 format!(
                     "{}: {h}, which nixfix cannot edit exactly; fix it by hand",
@@ -103,7 +100,6 @@ pub fn rewrite_commands(
         }
         for r in &rw.refused {
             findings.push(Finding::warning(
-                code,
                 at,
                 format!(
                     "{}: `{}` is part of a pipeline and was left in place; fix it by hand",
@@ -133,9 +129,7 @@ pub fn rewrite_commands(
                         .1
                         .push((idx, message, value.clone(), at, site.location.clone()));
                 }
-                None => findings.push(Finding::warning(
-                    code,
-                    at,
+                None => findings.push(Finding::warning(at,
                     format!(
                         "{} holds nothing but what this rule removes ({}); it was left as it is, since an empty command is not valid: remove the key by hand",
                         site.location,
@@ -156,7 +150,6 @@ pub fn rewrite_commands(
             _ => vec![Edit::replace(span, encode(&new_value, s.style))],
         };
         findings.push(Finding {
-            code,
             message: format!("{}: {message}", site.location),
             offset: at,
             fixed: true,
@@ -170,7 +163,6 @@ pub fn rewrite_commands(
         let mut edits = cx.syntax().remove_array_items(cx.text, array, &idxs);
         for (_, message, before, at, location) in items {
             findings.push(Finding {
-                code,
                 message: format!("{location}: {message}"),
                 offset: at,
                 fixed: true,
@@ -379,7 +371,7 @@ fn runs_from(args: &[&str], dirs: &[String]) -> bool {
 /// virtualenv (the provider's, or one activated earlier in the string).
 pub fn for_each_command<'a>(
     cx: &'a Context,
-    mut f: impl FnMut(&crate::config::CommandSite<'a>, &SimpleCommand, &[&str], bool),
+    mut f: impl FnMut(&crate::nixpacks::CommandSite<'a>, &SimpleCommand, &[&str], bool),
 ) {
     let dirs = cx.venv_dirs();
     for site in cx.command_sites() {

@@ -1,45 +1,48 @@
-//! The rules. Each lives in its own module with its code, name, explanation
-//! and tests; [`REGISTRY`] lists them in the order they run.
+//! The rules. Each lives in its own module with its logic and tests, and a
+//! Markdown file beside it with its code, name, summary and explanation;
+//! [`REGISTRY`] lists them in the order they run.
 //!
-//! Adding a rule: write `nfNNN_name.rs` with a unit struct implementing
-//! [`Rule`], and add one line to [`REGISTRY`].
+//! Adding a rule: write `nfNNN_name.md` (the layout is [`RuleMeta`]'s),
+//! `nfNNN_name.rs` declaring it with `rule!` and implementing [`Rule`], and
+//! add its line to `registry!` where it should run. `tests/rule_docs.rs`
+//! runs the doc's example and wants the rule in the README's table.
 
 pub mod commands;
-mod nf001_ensurepip;
-mod nf002_pip_self_upgrade;
-mod nf003_missing_nix_pip;
-mod nf004_ignored_key;
-mod nf005_python_version_mismatch;
-mod nf006_venv_install;
-mod nf007_break_system_packages;
-mod nf008_unknown_key;
-mod nf009_invalid_type;
-mod nf010_pin_python;
 pub mod python_env;
 
-use crate::config::{Environment, Kind};
 use crate::document::{Document, Node, Syntax};
 use crate::edit::Edit;
+use crate::nixpacks::keys::{Section, plan_sections};
+use crate::nixpacks::{Environment, Kind};
 
-/// Every rule, in the order they run (each sees the text the ones before it
-/// left). Keys are renamed first, so the others see the real keys; the
-/// failing commands (ensurepip, pip's self-upgrade) go next, so a pip
-/// nothing uses any more is not added; the Python is pinned before the pip
-/// matching it is chosen; the Nix pip is added for the installs that ran
-/// outside a virtualenv before those are moved into one; the warnings look
-/// at the result.
-pub static REGISTRY: &[&dyn Rule] = &[
-    &nf004_ignored_key::IgnoredKey,
-    &nf001_ensurepip::Ensurepip,
-    &nf002_pip_self_upgrade::PipSelfUpgrade,
-    &nf010_pin_python::PinPython,
-    &nf003_missing_nix_pip::MissingNixPip,
-    &nf006_venv_install::VenvInstall,
-    &nf005_python_version_mismatch::PythonVersionMismatch,
-    &nf007_break_system_packages::BreakSystemPackages,
-    &nf008_unknown_key::UnknownKey,
-    &nf009_invalid_type::InvalidType,
-];
+/// Declares each rule's module and [`REGISTRY`], from one line a rule.
+macro_rules! registry {
+    ($(#[$doc:meta])* $($module:ident::$rule:ident,)*) => {
+        $(mod $module;)*
+        $(#[$doc])*
+        pub static REGISTRY: &[&dyn Rule] = &[$(&$module::$rule),*];
+    };
+}
+
+registry! {
+    /// Every rule, in the order they run (each sees the text the ones before
+    /// it left). Keys are renamed first, so the others see the real keys; the
+    /// failing commands (ensurepip, pip's self-upgrade) go next, so a pip
+    /// nothing uses any more is not added; the Python is pinned before the pip
+    /// matching it is chosen; the Nix pip is added for the installs that ran
+    /// outside a virtualenv before those are moved into one; the warnings look
+    /// at the result.
+    nf004_ignored_key::IgnoredKey,
+    nf001_ensurepip::Ensurepip,
+    nf002_pip_self_upgrade::PipSelfUpgrade,
+    nf010_pin_python::PinPython,
+    nf003_missing_nix_pip::MissingNixPip,
+    nf006_venv_install::VenvInstall,
+    nf005_python_version_mismatch::PythonVersionMismatch,
+    nf007_break_system_packages::BreakSystemPackages,
+    nf008_unknown_key::UnknownKey,
+    nf009_invalid_type::InvalidType,
+}
 
 /// Whether a rule rewrites the file or only reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -49,33 +52,140 @@ pub enum RuleKind {
     Warning,
 }
 
-pub trait Rule: Sync {
+/// What a rule is, as data: one constant per rule (`META` in its module),
+/// made at compile time from the rule's Markdown file, which is what
+/// `nixfix rule CODE` prints. The file starts with a title line
+/// `# NF001 ensurepip` (code and name), a blank line, the one-line summary
+/// and a blank line; the explanation follows. Its `## Example` holds a
+/// `Before:` and an `After:` fenced block (see `tests/rule_docs.rs`).
+#[derive(Debug)]
+pub struct RuleMeta {
     /// Stable code, `NF001`.
-    fn code(&self) -> &'static str;
+    pub code: &'static str,
     /// Short kebab-case name, `ensurepip`.
-    fn name(&self) -> &'static str;
+    pub name: &'static str,
+    pub kind: RuleKind,
+    /// Whether the rule runs when no `--select` names it.
+    pub default: bool,
     /// One line: what it fixes or reports.
-    fn summary(&self) -> &'static str;
-    /// The full explanation shown by `nixfix rule CODE`: why, what the fix
-    /// does, an example before and after.
-    fn explanation(&self) -> &'static str;
-    fn kind(&self) -> RuleKind {
-        RuleKind::Fix
+    pub summary: &'static str,
+    /// The whole Markdown file.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// A rule that edits, on by default, described by `doc`.
+    pub const fn fix(doc: &'static str) -> RuleMeta {
+        RuleMeta::parse(doc, RuleKind::Fix)
     }
-    fn default_enabled(&self) -> bool {
-        true
+    /// A rule that only reports, on by default, described by `doc`.
+    pub const fn warning(doc: &'static str) -> RuleMeta {
+        RuleMeta::parse(doc, RuleKind::Warning)
+    }
+    /// The same rule, off unless selected.
+    pub const fn off(self) -> RuleMeta {
+        RuleMeta {
+            default: false,
+            ..self
+        }
+    }
+    /// Read the title and summary; a doc laid out otherwise fails the build.
+    const fn parse(doc: &'static str, kind: RuleKind) -> RuleMeta {
+        let b = doc.as_bytes();
+        assert!(
+            b.len() > 2 && b[0] == b'#' && b[1] == b' ',
+            "a rule doc starts with `# CODE name`"
+        );
+        let code_end = find(b, 2, b' ');
+        let name_end = find(b, code_end + 1, b'\n');
+        assert!(
+            name_end + 1 < b.len() && b[name_end + 1] == b'\n',
+            "a blank line after the title"
+        );
+        let summary_end = find(b, name_end + 2, b'\n');
+        assert!(
+            summary_end + 1 < b.len() && b[summary_end + 1] == b'\n',
+            "a one-line summary, then a blank line"
+        );
+        RuleMeta {
+            code: slice(doc, 2, code_end),
+            name: slice(doc, code_end + 1, name_end),
+            kind,
+            default: true,
+            summary: slice(doc, name_end + 2, summary_end),
+            doc,
+        }
+    }
+}
+
+/// The index of the first `byte` at or after `from`.
+const fn find(b: &[u8], from: usize, byte: u8) -> usize {
+    let mut i = from;
+    while i < b.len() && b[i] != byte {
+        i += 1;
+    }
+    assert!(i < b.len(), "a rule doc's title or summary is not ended");
+    i
+}
+
+/// `s[from..to]`, in a constant.
+const fn slice(s: &'static str, from: usize, to: usize) -> &'static str {
+    let (_, rest) = s.as_bytes().split_at(from);
+    let (part, _) = rest.split_at(to - from);
+    match std::str::from_utf8(part) {
+        Ok(part) => part,
+        Err(_) => panic!("a rule doc's title is split inside a character"),
+    }
+}
+
+/// Declares a rule's unit struct and its `META`, read from the Markdown
+/// file beside it: `rule!(Ensurepip, fix, "nf001_ensurepip.md");` (or
+/// `warning`; a trailing `, off` makes it off unless selected). The rule's
+/// logic is its `impl Rule`.
+macro_rules! rule {
+    ($name:ident, $kind:ident, $doc:literal $(, $off:ident)?) => {
+        pub struct $name;
+
+        /// The rule's metadata, from its doc (which `nixfix rule` prints).
+        pub const META: $crate::rules::RuleMeta =
+            $crate::rules::RuleMeta::$kind(include_str!($doc))$(.$off())?;
+
+        impl $crate::rules::Declared for $name {
+            fn declared(&self) -> &'static $crate::rules::RuleMeta {
+                &META
+            }
+        }
+    };
+}
+use rule;
+
+/// What `rule!` implements: the metadata of a rule.
+pub trait Declared {
+    fn declared(&self) -> &'static RuleMeta;
+}
+
+pub trait Rule: Sync + Declared {
+    /// Code, name, kind, default, summary and doc.
+    fn meta(&self) -> &'static RuleMeta {
+        self.declared()
+    }
+    /// The rule's code, `NF001` (short for `meta().code`).
+    fn code(&self) -> &'static str {
+        self.meta().code
     }
     /// A cheap test on the raw text: `false` when the rule cannot apply, so
     /// files no rule can touch are never parsed. Must never miss a case.
-    fn may_apply(&self, text: &str) -> bool;
-    /// Look at the document and return what to fix or report.
+    fn may_apply(&self, _text: &str) -> bool {
+        true
+    }
+    /// Look at the document and return what to fix or report. The engine
+    /// stamps the findings with the rule's code.
     fn check(&self, cx: &Context) -> Vec<Finding>;
 }
 
 /// One thing a rule found.
 #[derive(Debug, Clone)]
 pub struct Finding {
-    pub code: &'static str,
     pub message: String,
     /// Byte offset the finding is about (for its line number).
     pub offset: usize,
@@ -89,9 +199,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn warning(code: &'static str, offset: usize, message: impl Into<String>) -> Finding {
+    pub fn warning(offset: usize, message: impl Into<String>) -> Finding {
         Finding {
-            code,
             message: message.into(),
             offset,
             fixed: false,
@@ -103,7 +212,10 @@ impl Finding {
 }
 
 /// What a rule sees.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
+    /// The code of the rule looking (for its suppression comments).
+    pub code: &'static str,
     pub text: &'a str,
     pub doc: &'a Document,
     pub kind: Kind,
@@ -120,10 +232,10 @@ pub struct Context<'a> {
 /// first time one asks.
 #[derive(Default)]
 pub struct Derived<'a> {
-    sites: std::cell::OnceCell<Vec<crate::config::CommandSite<'a>>>,
+    sites: std::cell::OnceCell<Vec<crate::nixpacks::CommandSite<'a>>>,
     venv_dirs: std::cell::OnceCell<Vec<String>>,
     sections: std::cell::OnceCell<Vec<(Section, String, &'a crate::document::Map)>>,
-    python: std::cell::OnceCell<crate::config::Pin>,
+    python: std::cell::OnceCell<crate::nixpacks::Pin>,
 }
 
 /// Parsed command strings, by their text. Looked up by every rule that
@@ -181,16 +293,16 @@ impl<'a> Context<'a> {
     pub fn shell(&self, value: &str) -> Rc<ParsedScript> {
         self.scripts.get(value)
     }
-    /// Whether a suppression comment turns `code` off at `offset`.
-    pub fn suppressed(&self, code: &str, offset: usize) -> bool {
-        self.suppressions.covers(self.text, code, offset)
+    /// Whether a suppression comment turns this rule off at `offset`.
+    pub fn suppressed(&self, offset: usize) -> bool {
+        self.suppressions.covers(self.text, self.code, offset)
     }
     /// Every command string, knowing whether the Python provider's
     /// virtualenv surrounds it.
-    pub fn command_sites(&self) -> &'a [crate::config::CommandSite<'a>] {
+    pub fn command_sites(&self) -> &'a [crate::nixpacks::CommandSite<'a>] {
         self.derived.sites.get_or_init(|| {
-            let plan = crate::config::plan(self.kind, &self.doc.root).and_then(Node::as_map);
-            crate::config::command_sites(self.kind, &self.doc.root, &|| {
+            let plan = crate::nixpacks::plan(self.kind, &self.doc.root).and_then(Node::as_map);
+            crate::nixpacks::command_sites(self.kind, &self.doc.root, &|| {
                 self.env.python_provider(plan)
             })
         })
@@ -201,25 +313,25 @@ impl<'a> Context<'a> {
             .venv_dirs
             .get_or_init(|| commands::venv_dirs(self))
     }
-    /// The plan's sections whose keys Nixpacks reads (see [`plan_sections`]);
+    /// The plan's sections whose keys Nixpacks reads (see [`crate::nixpacks::keys::plan_sections`]);
     /// none without a plan.
     pub fn plan_sections(&self) -> &'a [(Section, String, &'a crate::document::Map)] {
         self.derived.sections.get_or_init(|| {
-            crate::config::plan(self.kind, &self.doc.root)
+            crate::nixpacks::plan(self.kind, &self.doc.root)
                 .and_then(Node::as_map)
                 .map(plan_sections)
                 .unwrap_or_default()
         })
     }
     /// The Python the provider installs when `nixPkgs` names none.
-    pub fn provider_python(&self) -> crate::config::Pin {
+    pub fn provider_python(&self) -> crate::nixpacks::Pin {
         self.derived
             .python
             .get_or_init(|| self.env.python(self.plan().and_then(Node::as_map)))
             .clone()
     }
     pub fn plan(&self) -> Option<&Node> {
-        crate::config::plan(self.kind, &self.doc.root)
+        crate::nixpacks::plan(self.kind, &self.doc.root)
     }
 }
 
@@ -268,35 +380,6 @@ fn contains_unquoted(text: &str, word: &str) -> bool {
     false
 }
 
-/// Which part of a plan a map is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    /// The plan's top level.
-    Top,
-    /// A phase (`phases.<name>`).
-    Phase,
-    /// `start`.
-    Start,
-}
-
-/// The maps of a plan whose keys Nixpacks reads: the plan itself, each phase
-/// written as a table, and `start`; with the key prefix for messages
-/// (`""`, `"phases.install."`, `"start."`).
-pub fn plan_sections(plan: &crate::document::Map) -> Vec<(Section, String, &crate::document::Map)> {
-    let mut out = vec![(Section::Top, String::new(), plan)];
-    if let Some(phases) = plan.get_map("phases") {
-        for ph in &phases.entries {
-            if let Some(m) = ph.value.as_map() {
-                out.push((Section::Phase, format!("phases.{}.", ph.key), m));
-            }
-        }
-    }
-    if let Some(start) = plan.get_map("start") {
-        out.push((Section::Start, "start.".to_string(), start));
-    }
-    out
-}
-
 /// Edits that add `rel = value` (value already rendered) under the plan,
 /// creating the maps missing along the way (`["variables",
 /// "NIXPACKS_PYTHON_VERSION"]`, `["phases", "setup", "nixPkgs"]`), and the
@@ -306,7 +389,7 @@ pub fn insert_in_plan(
     rel: &[&str],
     value: &str,
 ) -> Result<(Vec<Edit>, usize), String> {
-    let mut path: Vec<&str> = crate::config::plan_path(cx.kind).to_vec();
+    let mut path: Vec<&str> = crate::nixpacks::plan_path(cx.kind).to_vec();
     path.extend_from_slice(rel);
     let root = cx.root();
     let mut node = root;
@@ -330,15 +413,16 @@ pub fn insert_in_plan(
 /// Find a rule by code (`NF002`, any case) or name (`pip-self-upgrade`).
 pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
     REGISTRY.iter().copied().find(|r| {
-        r.code().eq_ignore_ascii_case(code_or_name) || r.name().eq_ignore_ascii_case(code_or_name)
+        let m = r.meta();
+        m.code.eq_ignore_ascii_case(code_or_name) || m.name.eq_ignore_ascii_case(code_or_name)
     })
 }
 
 #[cfg(test)]
 pub(crate) mod testing {
     //! Run one rule to a fixed point on a text, for the rules' own tests.
-    use crate::config::{Environment, Kind};
     use crate::engine::{Options, fix_text};
+    use crate::nixpacks::{Environment, Kind};
 
     pub fn fix_with(
         code: &str,
@@ -384,18 +468,52 @@ mod tests {
     }
 
     #[test]
+    fn metadata_is_read_from_the_doc() {
+        let doc = "# NF123 some-name\n\nwhat it does, in `one` line\n\n## What it does\nx\n";
+        let m = RuleMeta::warning(doc);
+        assert_eq!(
+            (m.code, m.name, m.summary, m.kind, m.default, m.doc),
+            (
+                "NF123",
+                "some-name",
+                "what it does, in `one` line",
+                RuleKind::Warning,
+                true,
+                doc
+            )
+        );
+        assert!(!RuleMeta::fix(doc).off().default);
+        assert_eq!(RuleMeta::fix(doc).kind, RuleKind::Fix);
+    }
+
+    #[test]
+    fn a_doc_without_a_title_summary_and_blank_lines_is_refused() {
+        for doc in [
+            "NF123 x\n\nsummary\n\nbody",
+            "# NF123 x\nsummary\n\nbody",
+            "# NF123 x\n\nsummary\nbody",
+            "# NF123 x\n\nsummary",
+            "# NF123",
+        ] {
+            let parsed = std::panic::catch_unwind(|| RuleMeta::fix(doc));
+            assert!(parsed.is_err(), "{doc:?} was accepted");
+        }
+    }
+
+    #[test]
     fn codes_and_names_are_unique_and_documented() {
         let mut seen = std::collections::HashSet::new();
         for r in REGISTRY {
-            assert!(seen.insert(r.code()), "duplicate code {}", r.code());
-            assert!(seen.insert(r.name()), "duplicate name {}", r.name());
-            assert!(r.code().starts_with("NF") && r.code().len() == 5);
+            let m = r.meta();
+            assert!(seen.insert(m.code), "duplicate code {}", m.code);
+            assert!(seen.insert(m.name), "duplicate name {}", m.name);
+            assert!(m.code.starts_with("NF") && m.code.len() == 5);
             assert!(
-                r.explanation().contains("Example"),
+                m.doc.contains("\n## Example\n"),
                 "{} has no example",
-                r.code()
+                m.code
             );
-            assert!(lookup(r.name()).is_some() && lookup(&r.code().to_lowercase()).is_some());
+            assert!(lookup(m.name).is_some() && lookup(&m.code.to_lowercase()).is_some());
         }
     }
 }

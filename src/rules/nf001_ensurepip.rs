@@ -5,68 +5,15 @@ use super::{Context, Finding, Rule};
 use crate::python::ensurepip_invocation;
 use crate::shell::Action;
 
-pub struct Ensurepip;
+super::rule!(Ensurepip, fix, "nf001_ensurepip.md");
 
 impl Rule for Ensurepip {
-    fn code(&self) -> &'static str {
-        "NF001"
-    }
-    fn name(&self) -> &'static str {
-        "ensurepip"
-    }
-    fn summary(&self) -> &'static str {
-        "remove `python -m ensurepip`: it fails with externally-managed-environment on the Nix Python"
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it does
-Removes every `python -m ensurepip` invocation from the build and start
-commands, in any spelling of the interpreter (`python`, `python3`,
-`python3.11`, `/usr/bin/python3`, `$PYTHON`) and with any flags.
-
-## Why
-Nixpacks installs Python from Nix, into the read-only `/nix/store`. The Nix
-Python ships without pip, so configs add `ensurepip` to get one, and the build
-fails with `error: externally-managed-environment` (\"This command has been
-disabled as it tries to modify the immutable /nix/store filesystem\"). The
-installs that needed it run in a virtualenv instead (NF006), which has its
-own pip; NF003 adds the Nix pip (`<python>Packages.pip`) beside it.
-
-## How the fix edits a command string
-Only the ensurepip command goes; the rest of the string keeps its meaning,
-as if ensurepip had succeeded: `a && ensurepip && b` becomes `a && b`,
-`ensurepip || true` and `ensurepip || echo skip` disappear with their
-fallback, and a string that becomes empty is removed from its array.
-A string whose shell is too complex to edit safely (subshells, `if`,
-heredocs) or that pipes ensurepip's output is reported, not changed.
-ensurepip run by a virtualenv's interpreter (`/opt/venv/bin/python`, or after
-`. venv/bin/activate` in the same string) works and is left alone.
-
-## Example
-Before:
-```toml
-[phases.install]
-cmds = [
-  'python3.11 -m ensurepip --upgrade',
-  'python3.11 -m pip install -r requirements.txt',
-]
-```
-After:
-```toml
-[phases.install]
-cmds = [
-  'python3.11 -m pip install -r requirements.txt',
-]
-```
-"
-    }
     fn may_apply(&self, text: &str) -> bool {
         super::may_contain(text, "ensurepip")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         rewrite_commands(
             cx,
-            self.code(),
             "ensurepip",
             |c, args, in_venv| {
                 let inv = ensurepip_invocation(args)?;
@@ -204,7 +151,7 @@ mod tests {
     fn warnings(cmds: &str) -> (String, Vec<String>) {
         let (out, notes) = crate::rules::testing::fix_with(
             "NF001",
-            crate::config::Kind::NixpacksToml,
+            crate::nixpacks::Kind::NixpacksToml,
             &format!("[phases.install]\ncmds = {cmds}\n"),
             &Default::default(),
         );
@@ -247,7 +194,7 @@ mod tests {
     fn complex_shell_is_reported_not_changed() {
         let (out, notes) = crate::rules::testing::fix_with(
             "NF001",
-            crate::config::Kind::NixpacksToml,
+            crate::nixpacks::Kind::NixpacksToml,
             "[phases.install]\ncmds = [\"if true; then python -m ensurepip; fi\"]\n",
             &Default::default(),
         );
@@ -281,7 +228,7 @@ mod tests {
         ] {
             let (out, notes) = crate::rules::testing::fix_with(
                 "NF001",
-                crate::config::Kind::NixpacksToml,
+                crate::nixpacks::Kind::NixpacksToml,
                 t,
                 &Default::default(),
             );

@@ -5,60 +5,15 @@ use super::{Context, Finding, Rule};
 use crate::python::{is_pip_requirement, pip_install, pip_invocation};
 use crate::shell::Action;
 
-pub struct PipSelfUpgrade;
+super::rule!(PipSelfUpgrade, fix, "nf002_pip_self_upgrade.md");
 
 impl Rule for PipSelfUpgrade {
-    fn code(&self) -> &'static str {
-        "NF002"
-    }
-    fn name(&self) -> &'static str {
-        "pip-self-upgrade"
-    }
-    fn summary(&self) -> &'static str {
-        "remove `pip install --upgrade pip`: the Nix pip cannot replace itself"
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it does
-Removes pip installing itself: `pip install --upgrade pip`, `pip3 install -U
-pip`, `python -m pip install --upgrade pip`, `pip install --upgrade --user
-pip`, `pip install pip --upgrade`, `pip install pip==24.0`. When other
-packages are installed by the same command they stay:
-`pip install -U pip setuptools wheel` becomes `pip install -U setuptools wheel`.
-
-## Why
-Outside a virtualenv, the only pip there is the one Nix provides, in the
-read-only `/nix/store`; upgrading it fails with
-`externally-managed-environment` (and `python -m pip` finds no pip at
-all), and the build stops. The installs themselves go into a virtualenv
-(NF006), whose pip is recent enough.
-
-## What is left alone
-pip inside a virtualenv (`/opt/venv/bin/pip`, or after `. venv/bin/activate`
-in the same string) can upgrade itself and is not touched; nor are installs
-into another place (`--target`, `--prefix`, `--root`). Chains keep their
-meaning as with NF001.
-
-## Example
-Before:
-```toml
-[phases.install]
-cmds = ['python3.11 -m pip install --upgrade pip && python3.11 -m pip install -r requirements.txt']
-```
-After:
-```toml
-[phases.install]
-cmds = ['python3.11 -m pip install -r requirements.txt']
-```
-"
-    }
     fn may_apply(&self, text: &str) -> bool {
         super::may_contain(text, "pip")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         rewrite_commands(
             cx,
-            self.code(),
             "pip",
             |c, args, in_venv| {
                 let inv = pip_invocation(args)?;
@@ -156,7 +111,7 @@ mod tests {
         ] {
             let (out, notes) = crate::rules::testing::fix_with(
                 "NF002",
-                crate::config::Kind::NixpacksToml,
+                crate::nixpacks::Kind::NixpacksToml,
                 &format!("[phases.install]\ncmds = {cmds}\n"),
                 &Default::default(),
             );
@@ -204,7 +159,7 @@ mod tests {
         let text = format!("[phases.install]\ncmds = {cmds}\n");
         let (out, notes) = crate::rules::testing::fix_with(
             "NF002",
-            crate::config::Kind::NixpacksToml,
+            crate::nixpacks::Kind::NixpacksToml,
             &text,
             &Default::default(),
         );

@@ -1,77 +1,25 @@
 //! NF003 missing-nix-pip: provide pip from Nix, for the Python that runs.
 
 use super::commands::for_each_command;
-use super::python_env::{NIX_PKGS, python_env};
+use super::python_env::python_env;
 use super::{Context, Finding, Rule};
-use crate::config::plan_path;
 use crate::document::{Node, NodeKind};
 use crate::edit::Edit;
+use crate::nixpacks::keys::NIX_PKGS;
+use crate::nixpacks::plan_path;
+use crate::nixpacks::python::listed_python;
 use crate::python::{
     is_nix_pip, is_venv_path, nix_packages_python, nix_python_attr, pip_for, pip_invocation,
     python_program,
 };
 
-pub struct MissingNixPip;
+super::rule!(MissingNixPip, fix, "nf003_missing_nix_pip.md");
 
 impl Rule for MissingNixPip {
-    fn code(&self) -> &'static str {
-        "NF003"
-    }
-    fn name(&self) -> &'static str {
-        "missing-nix-pip"
-    }
-    fn summary(&self) -> &'static str {
-        "add `<python>Packages.pip` to the setup phase's nixPkgs when the build uses pip"
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it does
-When the build runs pip outside a virtualenv (after NF001 and NF002 took
-out `ensurepip` and pip's self-upgrade), makes sure
-`[phases.setup].nixPkgs` holds the Nix pip of the one Python the
-environment has: `python311` -> `python311Packages.pip`, the provider's
-`python3` -> `python3Packages.pip`. A bare `\"pip\"` or `\"pip3\"` entry,
-which is not a Nix attribute (`undefined variable 'pip'`), and the pip of
-another Python are replaced by it.
-
-## Why
-The Nix Python has no pip. The Nix pip gives the build a `pip` command
-for what runs outside a virtualenv; the installs themselves go into one
-(NF006), since the Nix pip refuses to install into the Nix Python
-(`externally-managed-environment`). Its Python must be the one in the
-environment: a pip of 3.11 beside Python 3.12 installs where nothing looks.
-
-## Which Python
-The one the environment holds (see NF010, which makes it one): a Python
-listed in `nixPkgs` (`python311`, `python311Full`); else the provider's,
-pinned by `NIXPACKS_PYTHON_VERSION`, `.python-version`, `runtime.txt`,
-`Pipfile` or `.tool-versions`, or its default `python3`. Several different
-Pythons listed is reported, not guessed.
-
-## Keeping the provider's packages
-A `nixPkgs` list replaces the provider's unless it holds `\"...\"`. When the
-file has no `nixPkgs`, the fix writes `[\"...\", \"python3Packages.pip\"]` so the
-provider's Python stays. An existing list gets pip appended in its own style
-(quotes, one item per line or inline, trailing comma); nothing is duplicated.
-
-## Example
-Before:
-```toml
-[phases.setup]
-nixPkgs = ['python311']
-```
-After:
-```toml
-[phases.setup]
-nixPkgs = ['python311', 'python311Packages.pip']
-```
-"
-    }
     fn may_apply(&self, text: &str) -> bool {
         super::may_contain(text, "pip")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
-        let code = self.code();
         let usage = pip_usage(cx);
         let root = cx.root();
         let setup = root.at(&[plan_path(cx.kind), &["phases", "setup"]].concat());
@@ -91,7 +39,7 @@ nixPkgs = ['python311', 'python311Packages.pip']
         // Which Python: the one the environment holds, else the best guess.
         let (python, why) = match env.single() {
             Some(i) if i.listed => (
-                super::python_env::listed_python(&i.attr).unwrap_or_else(|| i.attr.clone()),
+                listed_python(&i.attr).unwrap_or_else(|| i.attr.clone()),
                 format!("{} is listed in nixPkgs", i.attr),
             ),
             Some(_) if env.pin.pinned => {
@@ -153,7 +101,6 @@ nixPkgs = ['python311', 'python311Packages.pip']
             && p.as_array().is_none()
         {
             return vec![Finding::warning(
-                code,
                 p.span.start,
                 "the setup phase's nixPkgs is not a list; add the Nix pip by hand",
             )];
@@ -174,7 +121,6 @@ nixPkgs = ['python311', 'python311Packages.pip']
             }
             let edits = cx.syntax().remove_array_items(cx.text, array, &bare);
             findings.push(Finding {
-                code,
                 message: format!(
                     "removed `{}` from nixPkgs: {} (the pip of {python} is already listed)",
                     bare_names.join("`, `"),
@@ -213,11 +159,7 @@ nixPkgs = ['python311', 'python311Packages.pip']
                 match super::insert_in_plan(cx, &["phases", "setup", "nixPkgs"], &value) {
                     Ok((edits, offset)) => (edits, offset, None),
                     Err(why) => {
-                        return vec![Finding::warning(
-                            code,
-                            0,
-                            format!("{why}; add {pip} by hand"),
-                        )];
+                        return vec![Finding::warning(0, format!("{why}; add {pip} by hand"))];
                     }
                 }
             }
@@ -232,7 +174,6 @@ nixPkgs = ['python311', 'python311Packages.pip']
             )
         };
         findings.push(Finding {
-            code,
             message: format!(
                 "added {pip} to the setup phase's nixPkgs{bare_note}: {reason}; {why}"
             ),
@@ -257,7 +198,6 @@ impl MissingNixPip {
         used: bool,
         listed: String,
     ) -> Vec<Finding> {
-        let code = self.code();
         let bare: Vec<usize> = items
             .iter()
             .enumerate()
@@ -271,7 +211,6 @@ impl MissingNixPip {
         {
             let names: Vec<&str> = bare.iter().map(|&i| items[i].1).collect();
             return vec![Finding {
-                code,
                 message: format!(
                     "removed `{}` from nixPkgs: it is not a Nix package (a Nix pip is already listed)",
                     names.join("`, `")
@@ -287,7 +226,6 @@ impl MissingNixPip {
             return Vec::new();
         }
         vec![Finding::warning(
-            code,
             pkgs.map_or(0, |p| p.span.start),
             format!(
                 "nixPkgs lists several Pythons ({listed}); add the pip of the one that runs by hand"
@@ -356,7 +294,7 @@ fn pip_usage(cx: &Context) -> Option<Usage> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Environment, Kind};
+    use crate::nixpacks::{Environment, Kind};
     use crate::rules::testing::{fix, fix_with};
 
     #[test]

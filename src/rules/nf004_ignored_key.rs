@@ -1,44 +1,9 @@
 //! NF004 ignored-key: keys Nixpacks silently ignores because of their spelling.
 
-use super::{Context, Finding, Rule, Section};
+use super::{Context, Finding, Rule};
 use crate::document::{Entry, MapStyle, NodeKind};
 use crate::edit::Edit;
-
-pub struct IgnoredKey;
-
-/// Real keys with their accepted aliases.
-pub type KeyTable = &'static [(&'static str, &'static [&'static str])];
-
-/// Real keys of a phase, with their accepted aliases.
-pub const PHASE_KEYS: KeyTable = &[
-    ("nixPkgs", &["nixPackages"]),
-    ("nixLibs", &["nixLibraries"]),
-    ("aptPkgs", &["aptPackages"]),
-    ("cmds", &["commands"]),
-    ("paths", &["envPaths"]),
-    ("dependsOn", &[]),
-    ("nixOverlays", &[]),
-    ("nixpkgsArchive", &[]),
-    ("onlyIncludeFiles", &[]),
-    ("cacheDirectories", &[]),
-    ("name", &[]),
-];
-/// Real keys of `[start]`.
-pub const START_KEYS: KeyTable = &[
-    ("cmd", &[]),
-    ("runImage", &[]),
-    ("onlyIncludeFiles", &[]),
-    ("user", &[]),
-];
-/// Real top-level keys of a plan.
-pub const TOP_KEYS: KeyTable = &[
-    ("providers", &[]),
-    ("buildImage", &[]),
-    ("variables", &[]),
-    ("staticAssets", &[]),
-    ("phases", &[]),
-    ("start", &[]),
-];
+use crate::nixpacks::keys::{self, KeyTable, Section};
 
 /// Misspellings that are not just case or separators.
 pub const PHASE_EXTRA: &[(&str, &str)] =
@@ -64,15 +29,12 @@ pub fn intended(
     known: KeyTable,
     extra: &'static [(&'static str, &'static str)],
 ) -> Option<&'static str> {
-    let is_real = known
-        .iter()
-        .any(|(k, aliases)| *k == key || aliases.contains(&key));
-    if is_real {
+    if known.iter().any(|k| k.is(key)) {
         return None;
     }
-    for (k, aliases) in known {
-        if same_key(k, key) || aliases.iter().any(|a| same_key(a, key)) {
-            return Some(k);
+    for k in known {
+        if same_key(k.name, key) || k.aliases.iter().any(|a| same_key(a, key)) {
+            return Some(k.name);
         }
     }
     extra
@@ -81,49 +43,9 @@ pub fn intended(
         .map(|(_, real)| *real)
 }
 
+super::rule!(IgnoredKey, fix, "nf004_ignored_key.md");
+
 impl Rule for IgnoredKey {
-    fn code(&self) -> &'static str {
-        "NF004"
-    }
-    fn name(&self) -> &'static str {
-        "ignored-key"
-    }
-    fn summary(&self) -> &'static str {
-        "rename keys Nixpacks ignores (`nixpkgs`, `nix_pkgs`, `cmd` in a phase) to the real key"
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it does
-Nixpacks reads camelCase keys (`nixPkgs`, `aptPkgs`, `nixLibs`, `cmds`,
-`dependsOn`, ...) and silently ignores every other spelling. A lowercase or
-snake_case spelling of a real key (`nixpkgs`, `nix_pkgs`, `aptpkgs`,
-`depends_on`), or `cmd`/`command` inside a phase, is renamed to the real key.
-A phase `cmd = \"...\"` string becomes `cmds = [\"...\"]`, since `cmds` is a list.
-
-## Why
-`nixpkgs = [\"python311Packages.pip\"]` (the spelling of the write-up this tool
-was born from) does nothing: `nixpacks plan` still shows the provider's
-packages. Adding pip to an ignored key fixes nothing.
-
-## When it only reports
-When the real key is also present (both `nixpkgs` and `nixPkgs`), merging
-them is a decision for a person: the ignored key is reported and left. A
-misspelled table name (a `[Phases.setup]` header) is reported too, since
-renaming one header of several would split the table.
-
-## Example
-Before:
-```toml
-[phases.setup]
-nixpkgs = ['python311', 'python311Packages.pip']
-```
-After:
-```toml
-[phases.setup]
-nixPkgs = ['python311', 'python311Packages.pip']
-```
-"
-    }
     fn may_apply(&self, text: &str) -> bool {
         // Any key at all could be misspelled; the check is cheap once parsed,
         // but unparsed files can be skipped when no candidate word appears.
@@ -148,11 +70,12 @@ nixPkgs = ['python311', 'python311Packages.pip']
 /// The keys read in a section, and the misspellings handled beyond case
 /// and separators.
 pub fn keys_of(section: Section) -> (KeyTable, &'static [(&'static str, &'static str)]) {
-    match section {
-        Section::Top => (TOP_KEYS, &[]),
-        Section::Phase => (PHASE_KEYS, PHASE_EXTRA),
-        Section::Start => (START_KEYS, START_EXTRA),
-    }
+    let extra: &[(&str, &str)] = match section {
+        Section::Top => &[],
+        Section::Phase => PHASE_EXTRA,
+        Section::Start => START_EXTRA,
+    };
+    (keys::keys_of(section), extra)
 }
 
 fn check_map(
@@ -163,22 +86,17 @@ fn check_map(
     prefix: &str,
     out: &mut Vec<Finding>,
 ) {
-    let code = "NF004";
     let mut claimed: Vec<&str> = Vec::new();
     for e in &map.entries {
         let Some(real) = intended(&e.key, known, extra) else {
             continue;
         };
-        let present = map.entries.iter().any(|o| {
-            o.key == real
-                || known
-                    .iter()
-                    .any(|(k, al)| *k == real && al.contains(&o.key.as_str()))
-        });
+        let present = map
+            .entries
+            .iter()
+            .any(|o| o.key == real || known.iter().any(|k| k.name == real && k.is(&o.key)));
         if present || claimed.contains(&real) {
-            out.push(Finding::warning(
-                code,
-                e.key_span.start,
+            out.push(Finding::warning(e.key_span.start,
                 format!(
                     "`{prefix}{}` is ignored by Nixpacks, and `{prefix}{real}` is also set; merge them by hand",
                     e.key
@@ -188,7 +106,6 @@ fn check_map(
         }
         if let Some(reason) = not_renamable(e) {
             out.push(Finding::warning(
-                code,
                 e.key_span.start,
                 format!(
                     "`{prefix}{}` is ignored by Nixpacks (it reads `{real}`); {reason}",
@@ -198,9 +115,7 @@ fn check_map(
             continue;
         }
         if prefix == "phases.start." && real == "cmds" {
-            out.push(Finding::warning(
-                code,
-                e.key_span.start,
+            out.push(Finding::warning(e.key_span.start,
                 format!(
                     "`{prefix}{}` is ignored by Nixpacks; `[phases.start]` is a build phase named start, not the start command: move it to `[start] cmd` by hand",
                     e.key
@@ -221,9 +136,7 @@ fn check_map(
                 }
                 NodeKind::Array(_) => {}
                 _ => {
-                    out.push(Finding::warning(
-                        code,
-                        e.key_span.start,
+                    out.push(Finding::warning(e.key_span.start,
                         format!("`{prefix}{}` is ignored by Nixpacks and is not a list of commands; fix it by hand", e.key),
                     ));
                     continue;
@@ -231,15 +144,12 @@ fn check_map(
             }
         }
         if real == "cmd" && e.value.as_str().is_none() {
-            out.push(Finding::warning(
-                code,
-                e.key_span.start,
+            out.push(Finding::warning(e.key_span.start,
                 format!("`{prefix}{}` is ignored by Nixpacks (it reads `cmd`, a single string); fix it by hand", e.key),
             ));
             continue;
         }
         out.push(Finding {
-            code,
             message: format!(
                 "renamed `{prefix}{}` to `{prefix}{real}`{note}: Nixpacks ignores `{}`",
                 e.key, e.key
@@ -266,6 +176,7 @@ fn not_renamable(e: &Entry) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nixpacks::keys::{PHASE_KEYS, START_KEYS};
     use crate::rules::testing::{fix, fix_with};
 
     #[test]
@@ -319,7 +230,7 @@ mod tests {
         let t = "[phases.setup]\nnixPkgs = ['a']\nnixpkgs = ['b']\n";
         let (out, notes) = fix_with(
             "NF004",
-            crate::config::Kind::NixpacksToml,
+            crate::nixpacks::Kind::NixpacksToml,
             t,
             &Default::default(),
         );
@@ -329,7 +240,7 @@ mod tests {
         let t = "[phases.setup]\nnix_pkgs = ['a']\nnixpkgs = ['b']\n";
         let (out, notes) = fix_with(
             "NF004",
-            crate::config::Kind::NixpacksToml,
+            crate::nixpacks::Kind::NixpacksToml,
             t,
             &Default::default(),
         );
@@ -345,7 +256,7 @@ mod tests {
         let t = "[build]\nbuilder = \"nixpacks\"\n[build.nixpacksPlan.phases.setup]\nnixpkgs = [\"python311\"]\n";
         let (out, _) = fix_with(
             "NF004",
-            crate::config::Kind::RailwayToml,
+            crate::nixpacks::Kind::RailwayToml,
             t,
             &Default::default(),
         );

@@ -2,75 +2,22 @@
 //! pip may write in a Nixpacks build.
 
 use super::{Context, Finding, Rule, insert_in_plan};
-use crate::config::{CommandSite, replaces_install};
 use crate::document::strings::{decode_with_offsets, encode};
 use crate::document::{Node, NodeKind};
 use crate::edit::Edit;
+use crate::nixpacks::{CommandSite, replaces_install};
 use crate::python::{
     activates_venv, basename, creates_venv, in_venv_dir, is_venv_path, pip_install, pip_invocation,
     python_program,
 };
 use std::ops::Range;
 
-pub struct VenvInstall;
-
 /// The Python provider's own virtualenv.
 const PROVIDER_VENV: &str = "/opt/venv";
 
+super::rule!(VenvInstall, fix, "nf006_venv_install.md");
+
 impl Rule for VenvInstall {
-    fn code(&self) -> &'static str {
-        "NF006"
-    }
-    fn name(&self) -> &'static str {
-        "venv-install"
-    }
-    fn summary(&self) -> &'static str {
-        "run pip installs in a virtualenv (/opt/venv, like the Python provider): the Nix Python refuses them"
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it does
-Every command that installs with pip outside a virtualenv is made to run in
-one, the way Nixpacks' Python provider installs:
-- the virtualenv is the one the config already creates, or the provider's
-  `/opt/venv`; when nothing creates it before the install, a command
-  `python -m venv --copies /opt/venv` is added in front of the first one;
-- each installing command gets `. /opt/venv/bin/activate && ` in front
-  (a `--user`, which a virtualenv refuses, is dropped);
-- the virtualenv's `bin` is put on PATH for the later phases and the start
-  command (`paths` of the phase that creates it), unless the Python
-  provider already does that for `/opt/venv`.
-A virtualenv that is activated but never created gets created.
-The rest of each command, the other commands, their order, quoting and
-comments stay as they were.
-
-## Why
-The Nix Python is externally managed (PEP 668) and has no pip of its own:
-- `pip install ...` with the Nix pip (`python311Packages.pip`) stops with
-  `error: externally-managed-environment`, also with `--user`;
-- `python -m pip ...` stops with `No module named pip`: the interpreter
-  does not see the profile's pip;
-- inside a virtualenv pip works, upgrades included: this is what the
-  provider does itself (`python -m venv --copies /opt/venv && .
-  /opt/venv/bin/activate && pip install -r requirements.txt`).
-Installs with `--target`, `--prefix` or `--root` are left alone: they do
-not write into the Nix Python. One with `--break-system-packages` (NF007)
-is moved too: it writes into the store, where console scripts such as
-`gunicorn` land off PATH; in the virtualenv the flag does nothing.
-
-## Example
-Before:
-```toml
-[phases.install]
-cmds = ['pip install -r requirements.txt']
-```
-After:
-```toml
-[phases.install]
-cmds = ['python -m venv --copies /opt/venv', '. /opt/venv/bin/activate && pip install -r requirements.txt']
-```
-"
-    }
     fn may_apply(&self, text: &str) -> bool {
         super::may_contain(text, "pip") || super::may_contain(text, "activate")
     }
@@ -78,7 +25,7 @@ cmds = ['python -m venv --copies /opt/venv', '. /opt/venv/bin/activate && pip in
         if let Some(f) = self.hand_back(cx) {
             return vec![f];
         }
-        let mut scan = scan(cx, self.code());
+        let mut scan = scan(cx);
         let mut findings = std::mem::take(&mut scan.warnings);
         let created = cx.venv_dirs();
         if scan.needs.is_empty() && scan.uncreated.is_empty() && created.is_empty() {
@@ -157,7 +104,7 @@ cmds = ['python -m venv --copies /opt/venv', '. /opt/venv/bin/activate && pip in
                     note
                 }
                 Err((at, why)) => {
-                    findings.push(Finding::warning(self.code(), at, why));
+                    findings.push(Finding::warning(at, why));
                     String::new()
                 }
             }
@@ -195,7 +142,6 @@ cmds = ['python -m venv --copies /opt/venv', '. /opt/venv/bin/activate && pip in
             })
             .unwrap_or(0);
         findings.push(Finding {
-            code: self.code(),
             message: format!("{what}{path_note}"),
             offset,
             fixed: true,
@@ -224,7 +170,7 @@ impl VenvInstall {
         if !cmds.as_array().is_some_and(|a| a.items.is_empty())
             || !cx.env.python_provider(Some(plan))
             || !cx.env.has_any(REQUIREMENT_FILES)
-            || cx.suppressed(self.code(), cmds.span.start)
+            || cx.suppressed(cmds.span.start)
         {
             return None;
         }
@@ -239,7 +185,6 @@ impl VenvInstall {
         }
         let literal = cx.syntax().string_literal("...", None);
         Some(Finding {
-            code: self.code(),
             message: "phases.install.cmds is empty, so nothing installs the requirements: handed back to the Python provider's own install (\"...\": a virtualenv at /opt/venv, and pip install into it)".into(),
             offset: cmds.span.start,
             fixed: true,
@@ -399,7 +344,7 @@ fn rank(location: &str) -> u8 {
     }
 }
 
-fn scan(cx: &Context, code: &'static str) -> Scan {
+fn scan(cx: &Context) -> Scan {
     let sites = ordered_sites(cx);
     let created = cx.venv_dirs();
     let plan = cx.plan().and_then(Node::as_map);
@@ -410,7 +355,7 @@ fn scan(cx: &Context, code: &'static str) -> Scan {
             continue;
         };
         let at = site.node.span.start;
-        if cx.suppressed(code, at) {
+        if cx.suppressed(at) {
             continue;
         }
         let value = &s.value;
@@ -420,7 +365,6 @@ fn scan(cx: &Context, code: &'static str) -> Scan {
             Err(why) => {
                 if !site.provider_venv && installs_loosely(value, created) {
                     out.warnings.push(Finding::warning(
-                    code,
                     at,
                     format!("{}: pip installs outside a virtualenv, in shell too complex to edit safely ({why}); the build stops with externally-managed-environment (or `No module named pip`): run `. /opt/venv/bin/activate && ` before it, after `python -m venv --copies /opt/venv`", site.location),
                 ));
@@ -477,9 +421,7 @@ fn scan(cx: &Context, code: &'static str) -> Scan {
                 continue;
             }
             if prog.contains('/') {
-                out.warnings.push(Finding::warning(
-                    code,
-                    at,
+                out.warnings.push(Finding::warning(at,
                     format!("{}: `{prog}` is not in the Nixpacks image; use `pip` or `python -m pip` so the virtualenv's is found", site.location),
                 ));
                 continue;
@@ -646,8 +588,8 @@ fn edit_value(cx: &Context, node: &Node, head: &str, cut: &[Range<usize>]) -> Ve
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Environment, Kind};
     use crate::engine::{Options, fix_text};
+    use crate::nixpacks::{Environment, Kind};
 
     fn fix_all(t: &str) -> String {
         fix_text(

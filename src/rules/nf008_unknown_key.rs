@@ -1,42 +1,13 @@
 //! NF008 unknown-key: keys Nixpacks does not know at all (not a misspelling NF004 can fix).
 
-use super::nf004_ignored_key::{KeyTable, intended, keys_of};
-use super::{Context, Finding, Rule, RuleKind, Section};
+use super::nf004_ignored_key::{intended, keys_of};
+use super::{Context, Finding, Rule};
 use crate::document::Map;
+use crate::nixpacks::keys::{KeyTable, Section};
 
-pub struct UnknownKey;
+super::rule!(UnknownKey, warning, "nf008_unknown_key.md");
 
 impl Rule for UnknownKey {
-    fn code(&self) -> &'static str {
-        "NF008"
-    }
-    fn name(&self) -> &'static str {
-        "unknown-key"
-    }
-    fn summary(&self) -> &'static str {
-        "warn about keys in the plan, a phase or [start] that Nixpacks does not know"
-    }
-    fn kind(&self) -> RuleKind {
-        RuleKind::Warning
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it reports
-A key at the top of the plan, in a phase or in `[start]` that Nixpacks does
-not read and that is not a misspelling of a key it reads (those are NF004's).
-Nixpacks ignores unknown keys without a word, so the setting has no effect.
-The message lists the keys that are read there.
-
-## Example
-```toml
-[phases.setup]
-packages = ['ffmpeg']   # NF008: not a phase key; did you mean nixPkgs or aptPkgs?
-```
-"
-    }
-    fn may_apply(&self, _text: &str) -> bool {
-        true
-    }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         for &(section, ref prefix, map) in cx.plan_sections() {
@@ -57,15 +28,12 @@ type Keys = (KeyTable, &'static [(&'static str, &'static str)]);
 fn check(map: &Map, (known, extra): Keys, prefix: &str, also: &[&str], out: &mut Vec<Finding>) {
     for e in &map.entries {
         let k = e.key.as_str();
-        let is_known = known
-            .iter()
-            .any(|(real, aliases)| *real == k || aliases.contains(&k));
+        let is_known = known.iter().any(|real| real.is(k));
         if is_known || also.contains(&k) || intended(k, known, extra).is_some() {
             continue;
         }
-        let names: Vec<&str> = known.iter().map(|(real, _)| *real).collect();
+        let names: Vec<&str> = known.iter().map(|real| real.name).collect();
         out.push(Finding::warning(
-            "NF008",
             e.key_span.start,
             format!(
                 "`{prefix}{k}` is not a Nixpacks key and is ignored; the keys read here are: {}",
@@ -77,7 +45,7 @@ fn check(map: &Map, (known, extra): Keys, prefix: &str, also: &[&str], out: &mut
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Kind;
+    use crate::nixpacks::Kind;
     use crate::rules::testing::fix_with;
 
     fn notes(kind: Kind, t: &str) -> Vec<String> {

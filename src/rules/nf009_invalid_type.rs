@@ -1,122 +1,26 @@
 //! NF009 invalid-type: values of a type Nixpacks refuses, so the whole file is rejected.
 
-use super::{Context, Finding, Rule, RuleKind, Section};
-use crate::document::{Map, Node, NodeKind};
+use super::{Context, Finding, Rule};
+use crate::document::{Map, Node};
+use crate::nixpacks::keys::{KeyTable, Value, keys_of};
 
-pub struct InvalidType;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Want {
-    Table,
-    StringList,
-    String,
-    StringTable,
-}
-
-impl Want {
-    fn ok(self, n: &Node) -> bool {
-        match (self, &n.kind) {
-            (Want::Table, NodeKind::Map(_)) | (Want::String, NodeKind::Str(_)) => true,
-            (Want::StringList, NodeKind::Array(a)) => a.items.iter().all(|i| i.as_str().is_some()),
-            (Want::StringTable, NodeKind::Map(m)) => {
-                m.entries.iter().all(|e| e.value.as_str().is_some())
-            }
-            _ => false,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Want::Table => "a table",
-            Want::StringList => "a list of strings",
-            Want::String => "a string",
-            Want::StringTable => "a table of strings",
-        }
-    }
-}
-
-const TOP: &[(&str, Want)] = &[
-    ("providers", Want::StringList),
-    ("buildImage", Want::String),
-    ("variables", Want::StringTable),
-    ("staticAssets", Want::StringTable),
-    ("phases", Want::Table),
-    ("start", Want::Table),
-];
-const PHASE: &[(&str, Want)] = &[
-    ("nixPkgs", Want::StringList),
-    ("nixPackages", Want::StringList),
-    ("nixLibs", Want::StringList),
-    ("nixLibraries", Want::StringList),
-    ("aptPkgs", Want::StringList),
-    ("aptPackages", Want::StringList),
-    ("cmds", Want::StringList),
-    ("commands", Want::StringList),
-    ("paths", Want::StringList),
-    ("envPaths", Want::StringList),
-    ("dependsOn", Want::StringList),
-    ("nixOverlays", Want::StringList),
-    ("nixpkgsArchive", Want::String),
-    ("onlyIncludeFiles", Want::StringList),
-    ("cacheDirectories", Want::StringList),
-    ("name", Want::String),
-];
-const START: &[(&str, Want)] = &[
-    ("cmd", Want::String),
-    ("runImage", Want::String),
-    ("onlyIncludeFiles", Want::StringList),
-    ("user", Want::String),
-];
+super::rule!(InvalidType, warning, "nf009_invalid_type.md");
 
 impl Rule for InvalidType {
-    fn code(&self) -> &'static str {
-        "NF009"
-    }
-    fn name(&self) -> &'static str {
-        "invalid-type"
-    }
-    fn summary(&self) -> &'static str {
-        "warn about values Nixpacks refuses (a string where it wants a list, ...), which make it reject the file"
-    }
-    fn kind(&self) -> RuleKind {
-        RuleKind::Warning
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it reports
-A known key whose value has a type Nixpacks does not accept: `providers` as a
-table, `cmds` or `nixPkgs` as a string, `start` or a phase as a string,
-`start.cmd` as a list. Nixpacks then refuses the whole file
-(`nixpacks plan` fails), so no other fix matters until this one is made.
-
-## Example
-```toml
-[phases.install]
-cmds = 'pip install -r requirements.txt'   # NF009: cmds must be a list of strings
-```
-"
-    }
-    fn may_apply(&self, _text: &str) -> bool {
-        true
-    }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let mut out = Vec::new();
         let Some(plan) = cx.plan().and_then(Node::as_map) else {
             return out;
         };
         for &(section, ref prefix, map) in cx.plan_sections() {
-            let table = match section {
-                Section::Top => TOP,
-                Section::Phase => PHASE,
-                Section::Start => START,
-            };
-            check(map, table, prefix, &mut out);
+            check(map, keys_of(section), prefix, &mut out);
         }
         // A phase that is not a table at all.
         if let Some(phases) = plan.get_map("phases") {
             for ph in phases.entries.iter().filter(|p| p.value.as_map().is_none()) {
                 out.push(bad(
                     &format!("phases.{}", ph.key),
-                    Want::Table,
+                    Value::Table,
                     ph.key_span.start,
                 ));
             }
@@ -125,9 +29,8 @@ cmds = 'pip install -r requirements.txt'   # NF009: cmds must be a list of strin
     }
 }
 
-fn bad(path: &str, want: Want, at: usize) -> Finding {
+fn bad(path: &str, want: Value, at: usize) -> Finding {
     Finding::warning(
-        "NF009",
         at,
         format!(
             "`{path}` must be {}; Nixpacks rejects this file until it is",
@@ -136,19 +39,23 @@ fn bad(path: &str, want: Want, at: usize) -> Finding {
     )
 }
 
-fn check(map: &Map, table: &[(&str, Want)], prefix: &str, out: &mut Vec<Finding>) {
+fn check(map: &Map, table: KeyTable, prefix: &str, out: &mut Vec<Finding>) {
     for e in &map.entries {
-        if let Some((_, want)) = table.iter().find(|(k, _)| *k == e.key)
-            && !want.ok(&e.value)
+        if let Some(k) = table.iter().find(|k| k.is(&e.key))
+            && !k.value.accepts(&e.value)
         {
-            out.push(bad(&format!("{prefix}{}", e.key), *want, e.key_span.start));
+            out.push(bad(
+                &format!("{prefix}{}", e.key),
+                k.value,
+                e.key_span.start,
+            ));
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Kind;
+    use crate::nixpacks::Kind;
     use crate::rules::testing::fix_with;
 
     fn notes(t: &str) -> Vec<String> {

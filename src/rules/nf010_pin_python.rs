@@ -1,68 +1,16 @@
 //! NF010 pin-python: one Python in the build environment, the one the
 //! commands run, from an archive that has it.
 
-use super::python_env::{Archive, Installed, python_env, version_attr};
+use super::python_env::python_env;
+use crate::nixpacks::python::{Installed, PythonEnv};
 use super::{Context, Finding, Rule, insert_in_plan};
 use crate::document::Node;
+use crate::nixpacks::python::{Archive, attr_version, version_attr};
 use crate::python::supported_attr;
 
-pub struct PinPython;
+super::rule!(PinPython, fix, "nf010_pin_python.md");
 
 impl Rule for PinPython {
-    fn code(&self) -> &'static str {
-        "NF010"
-    }
-    fn name(&self) -> &'static str {
-        "pin-python"
-    }
-    fn summary(&self) -> &'static str {
-        "keep one Python in the build, the one the commands run: pin it with NIXPACKS_PYTHON_VERSION or list it"
-    }
-    fn explanation(&self) -> &'static str {
-        "\
-## What it does
-Makes the setup phase install exactly one Python, the one the commands
-name, from a nixpkgs archive that has it. It fixes what Nixpacks lets it
-fix the way Nixpacks intends, by pinning the provider's Python with
-`NIXPACKS_PYTHON_VERSION` in `[variables]` (which also moves the provider
-to the archive that has that version):
-- the commands run `python3.11` (or `pip3.11`) and nothing pins the Python:
-  the provider installs its default `python3`, which is 3.12, and the build
-  stops with `python3.11: command not found`; the pin makes it python311;
-- `nixPkgs` keeps the provider's packages (`\"...\"`) and lists `python311`:
-  the provider's unpinned `python3` (3.12) and python311 collide in one
-  environment (`collision between .../bin/python3`); the pin makes the
-  provider's Python python311 too;
-- `nixPkgs` lists `python38`, which the provider's archive no longer has
-  (`undefined variable 'python38'`); the pin moves the setup phase to the
-  archive Nixpacks keeps for 3.8;
-- `nixPkgs` replaces the provider's packages (no `\"...\"`) and lists no
-  Python while the commands run Python: the Python is added to the list.
-What it cannot fix (two Pythons listed, a pin file that asks for another
-version than the commands run, a Python no archive has) it reports, with
-what will fail in the build.
-
-## Why
-The Nix environment holds what `nixPkgs` lists plus, with `\"...\"` or without
-a list, the provider's Python. Commands that name another version do not
-find it, and two versions in one environment do not install at all.
-
-## Example
-Before:
-```toml
-[phases.install]
-cmds = ['python3.11 -m pip install -r requirements.txt']
-```
-After:
-```toml
-[phases.install]
-cmds = ['python3.11 -m pip install -r requirements.txt']
-
-[variables]
-NIXPACKS_PYTHON_VERSION = \"3.11\"
-```
-"
-    }
     fn may_apply(&self, text: &str) -> bool {
         // `activate`: NF006 may add a `python -m venv` to create what is activated.
         text.contains("python") || text.contains("pip") || text.contains("activate")
@@ -77,11 +25,9 @@ NIXPACKS_PYTHON_VERSION = \"3.11\"
                 versions.push(i.version.clone());
             }
         }
-        let code = self.code();
         if versions.len() > 1 {
             let names: Vec<&str> = listed.iter().map(|i| i.attr.as_str()).collect();
             return vec![Finding::warning(
-                code,
                 listed[0].offset,
                 format!(
                     "nixPkgs lists several Pythons ({}): they collide in one environment and the build stops at `nix-env` (`collision between .../bin/python3`); keep one",
@@ -104,12 +50,11 @@ impl PinPython {
     fn listed(
         &self,
         cx: &Context,
-        env: &super::python_env::PythonEnv,
+        env: &PythonEnv,
         listed: &Installed,
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
-        let code = self.code();
-        let wanted = super::python_env::attr_version(&listed.attr);
+        let wanted = attr_version(&listed.attr);
         let Some(version) = listed.version.clone() else {
             // The archive lacks it: the pin moves to the archive that has it.
             let Some(v) = wanted else {
@@ -128,7 +73,6 @@ impl PinPython {
                 );
             }
             return vec![Finding::warning(
-                code,
                 listed.offset,
                 format!(
                     "`{}` is not in the nixpkgs archive this build uses: nix-env stops with `undefined variable '{}'`; list a Python from 3.9 to 3.13 (or 3.8 with NIXPACKS_PYTHON_VERSION = \"3.8\")",
@@ -156,7 +100,6 @@ impl PinPython {
                     );
                 }
                 return vec![Finding::warning(
-                    code,
                     listed.offset,
                     format!(
                         "nixPkgs keeps the provider's packages (\"...\") and lists {}, but {} pins the provider's Python to {}: two Pythons collide at `nix-env`; drop one of them",
@@ -172,16 +115,14 @@ impl PinPython {
     fn provider_python(
         &self,
         cx: &Context,
-        env: &super::python_env::PythonEnv,
+        env: &PythonEnv,
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
-        let code = self.code();
         let Some(p) = env.installed.iter().find(|i| !i.listed) else {
             return Vec::new();
         };
         let Some(have) = p.version.clone() else {
             return vec![Finding::warning(
-                code,
                 p.offset,
                 format!(
                     "{} pins {}, which no nixpkgs archive Nixpacks uses still has: nix-env stops with `undefined variable`; pin 3.8 or later",
@@ -198,7 +139,7 @@ impl PinPython {
         let from_sets: Vec<String> = env
             .package_sets
             .iter()
-            .filter_map(|s| super::python_env::attr_version(s))
+            .filter_map(|s| attr_version(s))
             .collect();
         let (target, why) = match (wanted.as_slice(), from_sets.as_slice()) {
             ([one], _) => (one.to_string(), "the commands run"),
@@ -230,13 +171,12 @@ impl PinPython {
     fn no_python(
         &self,
         cx: &Context,
-        env: &super::python_env::PythonEnv,
+        env: &PythonEnv,
         invoked: &[(String, String, String, usize)],
     ) -> Vec<Finding> {
-        let code = self.code();
         // The Python provider's own install and start run Python too.
         let plan = cx.plan().and_then(Node::as_map);
-        let provider_runs = env.provider && !plan.is_some_and(crate::config::replaces_install);
+        let provider_runs = env.provider && !plan.is_some_and(crate::nixpacks::replaces_install);
         if !runs_python(cx) && !provider_runs {
             return Vec::new();
         }
@@ -244,7 +184,6 @@ impl PinPython {
             Some((v, ..)) if invoked.iter().all(|i| &i.0 == v) => version_attr(v),
             Some(_) => {
                 return vec![Finding::warning(
-                    code,
                     invoked[0].3,
                     "the commands run several Python versions and the environment has none of them: list one Python in nixPkgs",
                 )];
@@ -268,7 +207,6 @@ impl PinPython {
                     "the list replaces the provider's packages (it has no \"...\") and lists no Python"
                 };
                 vec![Finding {
-                    code,
                     message: format!(
                         "added {attr} to the setup phase's nixPkgs: {why}, while the commands run Python (`python: command not found`)"
                     ),
@@ -285,7 +223,6 @@ impl PinPython {
                 &syntax.string_array(&["...", &attr]),
             ) {
                 Ok((edits, offset)) => vec![Finding {
-                    code,
                     message: format!(
                         "added {attr} to the setup phase's nixPkgs: the Python provider does not build this app, so nothing else installs the Python the commands run"
                     ),
@@ -296,7 +233,6 @@ impl PinPython {
                     after: Some(attr),
                 }],
                 Err(why) => vec![Finding::warning(
-                    code,
                     0,
                     format!("{why}: add {attr} to the setup phase's nixPkgs by hand"),
                 )],
@@ -316,9 +252,7 @@ impl PinPython {
             .iter()
             .filter(|(v, ..)| v != have)
             .map(|(v, prog, loc, at)| {
-                Finding::warning(
-                    self.code(),
-                    *at,
+                Finding::warning(*at,
                     format!(
                         "{loc}: `{prog}` runs Python {v}, but the environment's Python is {attr} ({have}, {source}): the build stops with `{prog}: command not found`; call `python` / `pip`, or install {}",
                         version_attr(v)
@@ -330,7 +264,6 @@ impl PinPython {
 
     /// Pin the provider's Python to `version` in the plan's variables.
     fn pin(&self, cx: &Context, version: &str, at: usize, why: String) -> Vec<Finding> {
-        let code = self.code();
         let value = cx.syntax().string_literal(version, None);
         let vars = cx
             .plan()
@@ -338,7 +271,6 @@ impl PinPython {
             .and_then(|p| p.get("variables"));
         if vars.is_some_and(|v| v.as_map().is_none()) {
             return vec![Finding::warning(
-                code,
                 at,
                 format!(
                     "{why}; `variables` is not a table: add NIXPACKS_PYTHON_VERSION = \"{version}\" by hand"
@@ -347,7 +279,6 @@ impl PinPython {
         }
         match insert_in_plan(cx, &["variables", "NIXPACKS_PYTHON_VERSION"], &value) {
             Ok((edits, _)) => vec![Finding {
-                code,
                 message: format!(
                     "pinned the Python to {version} (NIXPACKS_PYTHON_VERSION in [variables]): {why}"
                 ),
@@ -358,7 +289,6 @@ impl PinPython {
                 after: Some(format!("NIXPACKS_PYTHON_VERSION = \"{version}\"")),
             }],
             Err(e) => vec![Finding::warning(
-                code,
                 at,
                 format!("{why}; {e}: add NIXPACKS_PYTHON_VERSION = \"{version}\" by hand"),
             )],
@@ -386,7 +316,7 @@ fn runs_python(cx: &Context) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Environment, Kind};
+    use crate::nixpacks::{Environment, Kind};
     use crate::rules::testing::{fix, fix_with};
 
     #[test]

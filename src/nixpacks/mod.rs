@@ -1,5 +1,10 @@
-//! What a Nixpacks or Railway config is, where its build plan and its shell
-//! commands live, and what the directory around it pins.
+//! What Nixpacks reads: what a Nixpacks or Railway config is, where its
+//! build plan and its shell commands live, and what the directory around it
+//! pins; the keys of a plan and their types are in [`keys`], the Python
+//! provider's choices of Python in [`python`].
+
+pub mod keys;
+pub mod python;
 
 use crate::document::{Format, Map, Node, NodeKind};
 use std::path::Path;
