@@ -69,6 +69,17 @@ pub struct Script {
     pub substitutions: Vec<Range<usize>>,
 }
 
+impl Script {
+    /// Every simple command of the script, in order (lists, then their
+    /// pipelines, then the commands of each).
+    pub fn commands(&self) -> impl Iterator<Item = &SimpleCommand> {
+        self.lists
+            .iter()
+            .flat_map(|l| &l.pipelines)
+            .flat_map(|p| &p.commands)
+    }
+}
+
 /// Why a string was not edited.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

@@ -245,10 +245,7 @@ fn install_venv_on_path(plan: &Map, python_provider: &dyn Fn() -> bool) -> bool 
             return false;
         };
         script
-            .lists
-            .iter()
-            .flat_map(|l| &l.pipelines)
-            .flat_map(|p| &p.commands)
+            .commands()
             .filter_map(|c| crate::python::creates_venv(&c.arguments()))
             .any(|d| {
                 let abs = if d.starts_with('/') {

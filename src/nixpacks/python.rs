@@ -154,18 +154,24 @@ pub fn setup_list(plan: Option<&Map>) -> Option<&Node> {
         .map(|e| &e.value)
 }
 
-/// The Pythons the setup phase of `plan` installs, given whether the Python
-/// provider builds the app and the Python it would install (`pin`).
-pub fn environment(plan: Option<&Map>, provider: bool, pin: Pin) -> PythonEnv<'_> {
-    let list = setup_list(plan).filter(|n| n.as_array().is_some());
-    let items: Vec<(&Node, &str)> = match list.map(|l| &l.kind) {
+/// The string items of an array node, with their nodes (none when `list`
+/// is not an array).
+pub fn string_items(list: Option<&Node>) -> Vec<(&Node, &str)> {
+    match list.map(|l| &l.kind) {
         Some(NodeKind::Array(a)) => a
             .items
             .iter()
             .filter_map(|i| i.as_str().map(|s| (i, s.value.as_str())))
             .collect(),
         _ => Vec::new(),
-    };
+    }
+}
+
+/// The Pythons the setup phase of `plan` installs, given whether the Python
+/// provider builds the app and the Python it would install (`pin`).
+pub fn environment(plan: Option<&Map>, provider: bool, pin: Pin) -> PythonEnv<'_> {
+    let list = setup_list(plan).filter(|n| n.as_array().is_some());
+    let items = string_items(list);
     let ellipsis = items.iter().any(|(_, v)| *v == "..." || *v == "@auto");
     let archive = if !provider {
         Archive::Unknown

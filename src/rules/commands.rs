@@ -309,12 +309,7 @@ where
                     .then(|| format!("a command {how} that is too complex to read"));
             }
         };
-        for c in sub
-            .lists
-            .iter()
-            .flat_map(|l| &l.pipelines)
-            .flat_map(|p| &p.commands)
-        {
+        for c in sub.commands() {
             let args = c.arguments();
             if self.acts(c, &args) {
                 return Some(format!("`{}` {how}", shown(c)));
@@ -341,12 +336,7 @@ pub(super) fn venv_dirs(cx: &Context) -> Vec<String> {
         let Ok(script) = parsed.as_ref() else {
             continue;
         };
-        for c in script
-            .lists
-            .iter()
-            .flat_map(|l| &l.pipelines)
-            .flat_map(|p| &p.commands)
-        {
+        for c in script.commands() {
             if let Some(d) = crate::python::creates_venv(&c.arguments())
                 && !dirs.contains(&d)
             {

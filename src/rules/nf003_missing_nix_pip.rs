@@ -3,11 +3,11 @@
 use super::commands::for_each_command;
 use super::python_env::python_env;
 use super::{Context, Finding, Rule};
-use crate::document::{Node, NodeKind};
+use crate::document::Node;
 use crate::edit::Edit;
 use crate::nixpacks::keys::NIX_PKGS;
 use crate::nixpacks::plan_path;
-use crate::nixpacks::python::listed_python;
+use crate::nixpacks::python::{listed_python, string_items};
 use crate::python::{
     is_nix_pip, is_venv_path, nix_packages_python, nix_python_attr, pip_for, pip_invocation,
     python_program,
@@ -27,14 +27,7 @@ impl Rule for MissingNixPip {
             .and_then(Node::as_map)
             .and_then(|m| m.get_any(NIX_PKGS))
             .map(|e| &e.value);
-        let items: Vec<(&Node, &str)> = match pkgs.map(|p| &p.kind) {
-            Some(NodeKind::Array(a)) => a
-                .items
-                .iter()
-                .filter_map(|i| i.as_str().map(|s| (i, s.value.as_str())))
-                .collect(),
-            _ => Vec::new(),
-        };
+        let items = string_items(pkgs);
         let env = python_env(cx);
         // Which Python: the one the environment holds, else the best guess.
         let (python, why) = match env.single() {

@@ -374,11 +374,7 @@ fn scan(cx: &Context) -> Scan {
         };
         let mut in_venv = site.provider_venv;
         let mut need: Option<Need> = None;
-        for c in script
-            .lists
-            .iter()
-            .flat_map(|l| &l.pipelines)
-            .flat_map(|p| &p.commands)
+        for c in script.commands()
         {
             let args = c.arguments();
             if activates_venv(c) {
@@ -543,11 +539,7 @@ fn commands_of(cx: &Context, site: &CommandSite, f: impl Fn(&[&str]) -> bool) ->
     let Ok(script) = parsed.as_ref() else {
         return false;
     };
-    script
-        .lists
-        .iter()
-        .flat_map(|l| &l.pipelines)
-        .flat_map(|p| &p.commands)
+    script.commands()
         .any(|c| f(&c.arguments()))
 }
 
