@@ -15,8 +15,7 @@ use nixfix::engine::Options;
 use similar::{Algorithm, DiffTag, TextDiff, capture_diff_slices};
 use std::collections::BTreeMap;
 
-mod common;
-use common::{
+use crate::common::{
     assert_known_failures, corpus_dir, is_pip_program, is_pip_requirement, is_python_program,
 };
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -30,8 +30,7 @@
 //! Needs `nixpacks` on PATH (or in ~/.cargo/bin): fails without it under `CI`,
 //! skips with a note otherwise. Run with `--nocapture` for the counts.
 
-mod common;
-use common::{
+use crate::common::{
     assert_known_failures, corpus_dir, is_pip_program, is_pip_requirement, is_python_program,
 };
 use nixfix::config::{Environment, Kind};

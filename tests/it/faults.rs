@@ -4,8 +4,7 @@
 //! hard-linked, SIGTERM during `--write`, leftover temporary files, and a
 //! FIFO where a config should be.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 use std::path::Path;
 use std::process::{Command as Std, Stdio};

@@ -3,7 +3,7 @@
 //! formatting-fidelity bar of the spec; properties of the shell layer; and a
 //! smoke run of the mutation fuzzer in `examples/fuzz.rs`.
 
-#[path = "../examples/fuzz.rs"]
+#[path = "../../examples/fuzz.rs"]
 mod fuzz;
 
 use nixfix::config::{Environment, Kind};
@@ -1715,7 +1715,7 @@ fn check_default(cfg: &Config, kind: Kind) -> Result<(), String> {
 }
 
 /// `cases` cases, or `PROPTEST_CASES` when set (for long runs:
-/// `PROPTEST_CASES=20000 cargo test --release --test properties`).
+/// `PROPTEST_CASES=20000 cargo test --release --test it properties::`).
 fn pt_config(cases: u32) -> PtConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()

@@ -18,8 +18,6 @@
 //! them the tests say SKIPPED; under `CI` (or `NIXFIX_REQUIRE_BUILDCHECK=1`)
 //! they fail instead.
 
-mod common;
-
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -246,7 +244,7 @@ fn every_fixture_builds_after_the_fix() {
         copy_dir(&fixtures.join(n), &after.join(n));
     }
     // What nixfix reports before fixing, then the fix itself.
-    let report = common::nf(tmp.path(), &["--format", "json", "before"]);
+    let report = crate::common::nf(tmp.path(), &["--format", "json", "before"]);
     let mut warnings: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in report.stdout.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
@@ -263,7 +261,7 @@ fn every_fixture_builds_after_the_fix() {
             }
         }
     }
-    let w = common::nf(tmp.path(), &["--write", "after"]);
+    let w = crate::common::nf(tmp.path(), &["--write", "after"]);
     assert!(w.code == 0, "nixfix --write: {}", w.stderr);
     let dirs: Vec<PathBuf> = names
         .iter()

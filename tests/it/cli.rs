@@ -7,8 +7,7 @@
 //! it, so these tests check that every mode agrees, plus a few properties of
 //! the fix itself (ensurepip gone, the Nix pip added).
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime};

@@ -1,14 +1,13 @@
 //! The product surface: help and rule docs (snapshotted), settings files,
 //! suppression comments, opt-in rules, completions, man page, pre-commit hooks.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::Path;
 
 fn snap(name: &str, text: &str) {
     let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
+    s.set_snapshot_path("../../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s.bind(|| insta::assert_snapshot!(name, text));
 }

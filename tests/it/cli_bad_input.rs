@@ -4,8 +4,7 @@
 //! sibling directory from being fixed under `--write`. Plus a SIGKILL test
 //! of the atomic writes.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
