@@ -478,7 +478,10 @@ const FIDELITY_FILES: &[&str] = &[
 #[test]
 fn dry_run_diff_applies_with_git_apply_and_equals_write() {
     if !has_tool("git") {
-        eprintln!("skipped: git not found");
+        skip(
+            "dry_run_diff_applies_with_git_apply_and_equals_write",
+            "git not found",
+        );
         return;
     }
     let repo = tempfile::tempdir().unwrap();
@@ -517,7 +520,10 @@ fn dry_run_diff_applies_with_git_apply_and_equals_write() {
 #[test]
 fn dry_run_diff_applies_with_patch_p1_and_equals_write() {
     if !has_tool("patch") {
-        eprintln!("skipped: patch not found");
+        skip(
+            "dry_run_diff_applies_with_patch_p1_and_equals_write",
+            "patch not found",
+        );
         return;
     }
     let d = tempfile::tempdir().unwrap();
@@ -539,7 +545,10 @@ fn dry_run_diff_applies_with_patch_p1_and_equals_write() {
 #[test]
 fn diff_for_a_path_with_a_space_applies_with_patch_p1() {
     if !has_tool("patch") || !has_tool("git") {
-        eprintln!("skipped: patch or git not found");
+        skip(
+            "diff_for_a_path_with_a_space_applies_with_patch_p1",
+            "patch or git not found",
+        );
         return;
     }
     let d = tempfile::tempdir().unwrap();
@@ -1532,7 +1541,10 @@ fn railway_config_path_and_shadowed_json() {
 fn progress_only_on_a_terminal() {
     let script = Path::new("/usr/bin/script");
     if !script.exists() {
-        eprintln!("skipped: no /usr/bin/script to provide a terminal");
+        skip(
+            "progress_only_on_a_terminal",
+            "no /usr/bin/script to provide a terminal",
+        );
         return;
     }
     let d = tempfile::tempdir().unwrap();

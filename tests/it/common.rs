@@ -119,22 +119,50 @@ pub fn assert_known_failures<K: AsRef<str> + Ord>(
     );
 }
 
-/// The shared corpus (`../shared/corpus`, read in place), or `None` with a
-/// note when it is missing: `test` names the test skipped. Under CI a
-/// missing corpus fails instead.
-pub fn corpus_dir(test: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+/// Say that `what` is skipped and why, where `cargo test` shows it even when
+/// the test passes: libtest captures `print!`/`eprint!` but not writes to
+/// the stderr handle itself.
+pub fn skip(what: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {what}: {why}");
+}
+
+/// Whether the switch `var` is on (`1`): what it guards must run, and
+/// cannot skip.
+pub fn required(var: &str) -> bool {
+    std::env::var_os(var).is_some_and(|v| v == "1")
+}
+
+/// Skip `what` because of `why`, visibly; or fail when the switch `var`
+/// (`NIXFIX_REQUIRE_CORPUS`, `NIXFIX_REQUIRE_NIXPACKS`, ...) requires it.
+pub fn skip_unless_required(what: &str, why: &str, var: &str) {
+    if required(var) {
+        panic!("{why}; {var}=1 requires the {what} to run");
+    }
+    skip(what, &format!("{why} (set {var}=1 to make this a failure)"));
+}
+
+/// The corpus of real-world configs, read in place: `$NIXFIX_CORPUS`, or
+/// `../shared/corpus` next to the crate. `None` (and a visible skip of
+/// `what`) when the default one is missing, unless `NIXFIX_REQUIRE_CORPUS=1`;
+/// a `NIXFIX_CORPUS` that names no corpus always fails (it was asked for).
+pub fn corpus_dir(what: &str) -> Option<PathBuf> {
+    let set = std::env::var_os("NIXFIX_CORPUS").filter(|v| !v.is_empty());
+    let dir = match &set {
+        Some(v) => PathBuf::from(v),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+    };
     if dir.join("manifest.tsv").is_file() {
         return Some(dir);
     }
-    let msg = format!(
-        "the corpus is missing at {} (expected manifest.tsv there)",
+    let why = format!(
+        "no corpus at {} (no manifest.tsv there; NIXFIX_CORPUS names another)",
         dir.display()
     );
-    if std::env::var_os("CI").is_some() {
-        panic!("{msg}; under CI the {test} test must run");
+    if set.is_some() {
+        panic!("{why}: NIXFIX_CORPUS is set, so the {what} must run");
     }
-    eprintln!("SKIPPED {test} test: {msg}");
+    skip_unless_required(what, &why, "NIXFIX_REQUIRE_CORPUS");
     None
 }
 

@@ -1,11 +1,12 @@
-//! Every real-world config of `../shared/corpus` through the library fix:
+//! Every real-world config of the corpus (`$NIXFIX_CORPUS`, by default
+//! `../shared/corpus`) through the library fix:
 //! no panic, parse errors reported as errors (exactly 16 files), every output
 //! parses, a second run changes nothing, unchanged files stay byte-identical,
 //! a changed file changes only where a rule fired, and the BOM, line endings
 //! and final newline survive.
 //!
 //! The corpus is read in place (never copied into the repository). When it is
-//! missing the test fails under `CI` and is skipped with a note otherwise.
+//! missing the test says SKIPPED, or fails under `NIXFIX_REQUIRE_CORPUS=1`.
 //!
 //! Run with `--nocapture` to see the counts by kind.
 

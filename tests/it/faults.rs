@@ -249,7 +249,10 @@ fn write_keeps_owner_and_group() {
     let d = tempfile::tempdir().unwrap();
     let p = write(d.path(), "svc/nixpacks.toml", FIXABLE);
     if fs::metadata(d.path()).unwrap().uid() != 0 {
-        eprintln!("SKIPPED: not root, cannot give a file to another user");
+        skip(
+            "write_keeps_owner_and_group",
+            "not root, cannot give a file to another user",
+        );
         return;
     }
     // nobody:nogroup, as in the report.
