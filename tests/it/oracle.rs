@@ -1,7 +1,7 @@
 //! The real Nixpacks as the judge of nixfix's fixes.
 //!
-//! For each case (fixtures written here, and every corpus config Nixpacks
-//! accepts before the fix), a temporary app directory is laid out with the
+//! For each case (the fixtures under `tests/oracle/`, and every corpus
+//! config Nixpacks accepts before the fix), a temporary app directory is laid out with the
 //! config under its real name, a `requirements.txt` and a `main.py`;
 //! `nixpacks plan DIR` runs before and after `nixfix --write` (the library's
 //! `process`, which reads the pins next to the config like the CLI does).
@@ -644,7 +644,7 @@ struct Case {
     config: Vec<u8>,
     /// Other files of the app (name, content); `requirements.txt` and
     /// `main.py` are always there.
-    extra: Vec<(&'static str, &'static str)>,
+    extra: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -933,260 +933,83 @@ fn judge_all(bin: &Path, cases: &[Case]) -> Vec<Verdict> {
 }
 
 // ---------------------------------------------------------------------------
-// Fixtures.
+// Fixtures: `tests/oracle/<case>/`, data (a new case is a directory).
 
-struct Fixture {
-    name: &'static str,
-    kind: Kind,
-    config: &'static str,
-    extra: &'static [(&'static str, &'static str)],
+/// What `oracle.toml` says must hold of a case.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    /// The case's label in the report.
+    name: String,
     /// Whether nixfix must change the file.
     changes: bool,
     /// Entries the fixed plan's setup nixPkgs must hold.
-    want_pkgs: &'static [&'static str],
+    want_pkgs: Vec<String>,
 }
 
-const FIXTURES: &[Fixture] = &[
-    Fixture {
-        name: "seed case",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = ['python311']\n\n[phases.install]\ncmds = [\n  'python3.11 -m ensurepip --upgrade',\n  'python3.11 -m pip install --upgrade pip',\n  'python3.11 -m pip install -r requirements.txt',\n]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "chains",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"python311\", \"gcc\"]\n\n[phases.install]\ncmds = [\n  \"echo start && python3.11 -m ensurepip --upgrade && python3.11 -m pip install -r requirements.txt\",\n  \"python3 -m ensurepip || true\",\n  \"python3.11 -m pip install -U pip setuptools wheel\",\n]\n\n[phases.build]\ncmds = [\"echo build\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python311", "gcc", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "no setup phase",
-        kind: Kind::NixpacksToml,
-        config: "[phases.install]\ncmds = [\"python -m ensurepip\", \"pip install -r requirements.txt\"]\n\n[start]\ncmd = \"gunicorn main:app\"\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python3", "gcc", "python3Packages.pip"],
-    },
-    Fixture {
-        name: "no setup phase, .python-version pins 3.12",
-        kind: Kind::NixpacksToml,
-        config: "[phases.install]\ncmds = [\"pip install --upgrade pip\", \"pip install -r requirements.txt\"]\n",
-        extra: &[(".python-version", "3.12\n")],
-        changes: true,
-        want_pkgs: &["python312", "python312Packages.pip"],
-    },
-    Fixture {
-        name: "NIXPACKS_PYTHON_VERSION in variables",
-        kind: Kind::NixpacksToml,
-        config: "[variables]\nNIXPACKS_PYTHON_VERSION = \"3.11\"\n\n[phases.install]\ncmds = [\"python -m pip install --upgrade pip && pip install -r requirements.txt\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "setup nixPkgs with ...",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"...\", \"ffmpeg\"]\n\n[phases.install]\ncmds = [\"python -m ensurepip --default-pip\", \"python -m pip install -r requirements.txt\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python3", "gcc", "ffmpeg", "python3Packages.pip"],
-    },
-    Fixture {
-        name: "railway.toml inline plan",
-        kind: Kind::RailwayToml,
-        config: "[build]\nbuilder = \"nixpacks\"\n\n[build.nixpacksPlan.phases.setup]\nnixPkgs = [\"python311\"]\n\n[build.nixpacksPlan.phases.install]\ncmds = [\"python3.11 -m ensurepip --upgrade\", \"python3.11 -m pip install -r requirements.txt\"]\n\n[deploy]\nstartCommand = \"python main.py\"\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "railway.json inline plan",
-        kind: Kind::RailwayJson,
-        config: "{\n  \"build\": {\n    \"builder\": \"NIXPACKS\",\n    \"nixpacksPlan\": {\n      \"phases\": {\n        \"setup\": { \"nixPkgs\": [\"python310\", \"postgresql\"] },\n        \"install\": { \"cmds\": [\"python3.10 -m pip install --upgrade pip\", \"python3.10 -m pip install -r requirements.txt\"] }\n      }\n    }\n  }\n}\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python310", "postgresql", "python310Packages.pip"],
-    },
-    Fixture {
-        name: "nixpacks.json",
-        kind: Kind::NixpacksJson,
-        config: "{\r\n  \"phases\": {\r\n    \"setup\": {\r\n      \"nixPkgs\": [\"python312\"]\r\n    },\r\n    \"install\": {\r\n      \"cmds\": [\r\n        \"python3.12 -m ensurepip --upgrade\",\r\n        \"python3.12 -m pip install -r requirements.txt\"\r\n      ]\r\n    }\r\n  }\r\n}",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python312", "python312Packages.pip"],
-    },
-    Fixture {
-        name: "bare pip",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"python310\", \"pip\", \"ffmpeg\"]\n\n[phases.install]\ncmds = [\"pip install -r requirements.txt\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python310", "python310Packages.pip", "ffmpeg"],
-    },
-    Fixture {
-        name: "lowercase nixpkgs key",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixpkgs = [\"python311\", \"python311Packages.pip\"]\n\n[phases.install]\ncmds = [\"python3.11 -m ensurepip\", \"python3.11 -m pip install -r requirements.txt\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "cmd in a phase",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"python311\"]\n\n[phases.install]\ncmd = \"python3.11 -m ensurepip && python3.11 -m pip install -r requirements.txt\"\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "multi-line string with continuations",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"python311\"]\n\n[phases.install]\ncmds = [\"\"\"\npython3.11 -m ensurepip --upgrade && \\\n  python3.11 -m pip install -r requirements.txt\"\"\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "provider venv: a later phase's pip upgrade is left",
-        kind: Kind::NixpacksToml,
-        config: "[phases.build]\ncmds = [\"pip install --upgrade pip\", \"python manage.py collectstatic --noinput\"]\n",
-        extra: &[],
-        changes: false,
-        want_pkgs: &[],
-    },
-    Fixture {
-        name: "own venv in the same command",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"python311\"]\n\n[phases.install]\ncmds = [\"python -m venv /opt/venv && . /opt/venv/bin/activate && pip install --upgrade pip && pip install -r requirements.txt\"]\n",
-        extra: &[],
-        changes: false,
-        want_pkgs: &[],
-    },
-    Fixture {
-        name: "nixPackages and commands aliases",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPackages = [\"python311\"]\n\n[phases.install]\ncommands = [\"python3.11 -m ensurepip\", \"python3.11 -m pip install -r requirements.txt\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "setup nixPkgs with ..., .python-version pins 3.12",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"...\", \"ffmpeg\"]\n\n[phases.install]\ncmds = [\"pip install -U pip\", \"pip install -r requirements.txt\"]\n",
-        extra: &[(".python-version", "3.12\n")],
-        changes: true,
-        want_pkgs: &["python312", "ffmpeg", "python312Packages.pip"],
-    },
-    Fixture {
-        name: "railway.toml inline plan without setup",
-        kind: Kind::RailwayToml,
-        config: "[build]\nbuilder = \"nixpacks\"\n\n[build.nixpacksPlan.phases.install]\ncmds = [\"python -m ensurepip\", \"pip install -r requirements.txt\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python3", "gcc", "python3Packages.pip"],
-    },
-    Fixture {
-        name: "railway.json buildCommand runs in the provider's venv",
-        kind: Kind::RailwayJson,
-        config: "{\"build\": {\"builder\": \"NIXPACKS\", \"buildCommand\": \"pip install --upgrade pip && python manage.py collectstatic\"}}",
-        extra: &[],
-        changes: false,
-        want_pkgs: &[],
-    },
-    Fixture {
-        name: "nixPkgs without ... and without a Python",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"postgresql\"]\n\n[phases.install]\ncmds = [\"pip install -r requirements.txt\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["postgresql", "python3Packages.pip"],
-    },
-    Fixture {
-        name: "node provider: no virtualenv after its install",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"...\", \"python311\"]\n\n[phases.build]\ncmds = [\"python3.11 -m pip install --upgrade pip\", \"python3.11 -m pip install -r requirements.txt\", \"npm run build\"]\n",
-        extra: &[(
-            "package.json",
-            "{\"name\": \"app\", \"version\": \"1.0.0\", \"scripts\": {\"build\": \"echo b\", \"start\": \"node index.js\"}}\n",
-        )],
-        changes: true,
-        want_pkgs: &["nodejs_18", "python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: ".tool-versions pins 3.11",
-        kind: Kind::NixpacksToml,
-        config: "[phases.install]\ncmds = [\"python -m ensurepip\", \"pip install -r requirements.txt\"]\n",
-        extra: &[(".tool-versions", "nodejs 20.1.0\npython 3.11.4\n")],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "runtime.txt wins over NIXPACKS_PYTHON_VERSION",
-        kind: Kind::NixpacksToml,
-        config: "[variables]\nNIXPACKS_PYTHON_VERSION = \"3.12\"\n\n[phases.install]\ncmds = [\"pip install -U pip\", \"pip install -r requirements.txt\"]\n",
-        extra: &[("runtime.txt", "python-3.10.13\n")],
-        changes: true,
-        want_pkgs: &["python310", "python310Packages.pip"],
-    },
-    Fixture {
-        name: "Pipfile python_full_version",
-        kind: Kind::NixpacksToml,
-        config: "[phases.install]\ncmds = [\"pip install --upgrade pip\", \"pip install -r requirements.txt\"]\n",
-        extra: &[(
-            "Pipfile",
-            "[packages]\nflask = \"*\"\n\n[requires]\npython_full_version = \"3.11.4\"\n",
-        )],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: ".python-version 3.14: Nixpacks falls back to python3",
-        kind: Kind::NixpacksToml,
-        config: "[phases.install]\ncmds = [\"pip install --upgrade pip\", \"pip install -r requirements.txt\"]\n",
-        extra: &[(".python-version", "3.14\n")],
-        changes: true,
-        want_pkgs: &["python3", "python3Packages.pip"],
-    },
-    Fixture {
-        name: "pip of python311 beside the provider's python3: pinned to 3.11",
-        kind: Kind::NixpacksToml,
-        config: "[phases.setup]\nnixPkgs = [\"...\", \"python311Packages.pip\"]\n\n[phases.install]\ncmds = [\"python -m pip install -r requirements.txt\"]\n",
-        extra: &[],
-        changes: true,
-        want_pkgs: &["python311", "python311Packages.pip"],
-    },
-    Fixture {
-        name: "[phases.start] cmd is reported, not renamed",
-        kind: Kind::NixpacksToml,
-        config: "[phases.start]\ncmd = \"python main.py\"\n",
-        extra: &[],
-        changes: false,
-        want_pkgs: &[],
-    },
-];
+struct Fixture {
+    case: Case,
+    expect: Expect,
+}
+
+/// The cases under `tests/oracle/`, one directory each: the config under
+/// its real name (which gives its kind), the app's other files
+/// (`.python-version`, `runtime.txt`, `package.json`, ...) and
+/// `oracle.toml`.
+fn fixtures() -> Vec<Fixture> {
+    let sorted = |dir: &Path| {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.expect("a readable entry").path())
+            .collect();
+        v.sort();
+        v
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
+    let mut out = Vec::new();
+    for dir in sorted(&root).into_iter().filter(|d| d.is_dir()) {
+        let mut config = None;
+        let mut extra = Vec::new();
+        let mut expect = None;
+        for path in sorted(&dir) {
+            let name = path.file_name().unwrap().to_str().unwrap().to_string();
+            let bytes = std::fs::read(&path).unwrap();
+            if name == "oracle.toml" {
+                let text = String::from_utf8(bytes).unwrap();
+                let e: Expect = toml_edit::de::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                expect = Some(e);
+            } else if let Some(kind) = Kind::from_file_name(&name) {
+                assert!(config.is_none(), "{}: two configs", dir.display());
+                config = Some((kind, bytes));
+            } else {
+                extra.push((name, String::from_utf8(bytes).unwrap()));
+            }
+        }
+        let (kind, config) = config.unwrap_or_else(|| panic!("{}: no config", dir.display()));
+        let expect = expect.unwrap_or_else(|| panic!("{}: no oracle.toml", dir.display()));
+        out.push(Fixture {
+            case: Case {
+                label: expect.name.clone(),
+                kind,
+                config,
+                extra,
+            },
+            expect,
+        });
+    }
+    out
+}
 
 #[test]
 fn fixtures_pass_the_oracle() {
     let Some(bin) = nixpacks() else { return };
     let started = Instant::now();
-    let cases: Vec<Case> = FIXTURES
-        .iter()
-        .map(|f| Case {
-            label: f.name.to_string(),
-            kind: f.kind,
-            config: f.config.as_bytes().to_vec(),
-            extra: f.extra.to_vec(),
-        })
-        .collect();
+    let (cases, expects): (Vec<Case>, Vec<Expect>) =
+        fixtures().into_iter().map(|f| (f.case, f.expect)).unzip();
     let verdicts = judge_all(&bin, &cases);
     let mut failures: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for ((f, case), v) in FIXTURES.iter().zip(&cases).zip(verdicts) {
+    for ((f, case), v) in expects.iter().zip(&cases).zip(verdicts) {
         let mut problems = Vec::new();
         match v {
             Verdict::Pass { changed } => {
@@ -1209,11 +1032,8 @@ fn fixtures_pass_the_oracle() {
             match plan(&bin, tmp.path(), case.kind) {
                 Ok(p) => {
                     let pkgs = setup_pkgs(&p);
-                    let missing: Vec<&&str> = f
-                        .want_pkgs
-                        .iter()
-                        .filter(|w| !pkgs.iter().any(|p| p == **w))
-                        .collect();
+                    let missing: Vec<&String> =
+                        f.want_pkgs.iter().filter(|w| !pkgs.contains(w)).collect();
                     if !missing.is_empty() {
                         problems.push(format!(
                             "the fixed plan's setup nixPkgs {pkgs:?} lacks {missing:?}"
@@ -1224,12 +1044,12 @@ fn fixtures_pass_the_oracle() {
             }
         }
         if !problems.is_empty() {
-            failures.insert(f.name, problems);
+            failures.insert(&f.name, problems);
         }
     }
     eprintln!(
         "oracle fixtures: {} cases, {} fail ({} known bugs), {:.2} s",
-        FIXTURES.len(),
+        cases.len(),
         failures.len(),
         KNOWN_BUG_FIXTURES.len(),
         started.elapsed().as_secs_f64()
