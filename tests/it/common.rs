@@ -156,7 +156,7 @@ pub fn corpus_dir(what: &str) -> Option<PathBuf> {
         return Some(dir);
     }
     let why = format!(
-        "no corpus at {} (no manifest.tsv there; NIXFIX_CORPUS names another)",
+        "no corpus at {} (no manifest.tsv there; point NIXFIX_CORPUS at one)",
         dir.display()
     );
     if set.is_some() {
