@@ -129,6 +129,7 @@ fn calibration() {
     if !available() {
         return;
     }
+    let _heavy = crate::common::heavy();
     // (case, phase, class, a piece of the failing command) or builds.
     let expect: &[(&str, Option<Failure>)] = &[
         (
@@ -227,6 +228,7 @@ fn every_fixture_builds_after_the_fix() {
     if !available() {
         return;
     }
+    let _heavy = crate::common::heavy();
     let fixtures = manifest_dir().join("tests/fixtures");
     let mut names: Vec<String> = std::fs::read_dir(&fixtures)
         .unwrap()

@@ -3,9 +3,11 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use std::cell::Cell;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{RwLock, RwLockWriteGuard};
+use std::time::{Duration, Instant};
 
 /// No single run may take longer (a hang is a failure, not a stuck suite).
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -35,7 +37,41 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// The heavy tests (the build check, the oracle: many processes each) run
+/// apart from the binary's other runs. Before the fold into one binary they
+/// never shared the machine with the CLI tests; now a CLI run next to them
+/// could pass its [`TIMEOUT`] under load. A heavy test holds the write side
+/// for its whole run ([`heavy`]); every [`run`] holds the read side while
+/// nixfix runs (not while it waits: the timeout starts at the spawn).
+static HEAVY: RwLock<()> = RwLock::new(());
+
+thread_local! {
+    static HOLDS_HEAVY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Held by a heavy test while it runs (see [`HEAVY`]).
+pub struct Heavy {
+    _guard: RwLockWriteGuard<'static, ()>,
+}
+
+impl Drop for Heavy {
+    fn drop(&mut self) {
+        HOLDS_HEAVY.with(|h| h.set(false));
+    }
+}
+
+/// Wait until no nixfix run and no other heavy test is under way, then keep
+/// them out until the result is dropped.
+pub fn heavy() -> Heavy {
+    let guard = HEAVY.write().unwrap_or_else(|e| e.into_inner());
+    HOLDS_HEAVY.with(|h| h.set(true));
+    Heavy { _guard: guard }
+}
+
 pub fn run(cmd: &mut Command) -> Run {
+    // A heavy test's own runs go ahead (it holds the write side already).
+    let _light =
+        (!HOLDS_HEAVY.with(Cell::get)).then(|| HEAVY.read().unwrap_or_else(|e| e.into_inner()));
     let o = cmd.output().expect("nixfix runs");
     let code = o
         .status
@@ -195,4 +231,23 @@ pub fn is_python_program(w: &str) -> bool {
         || b.strip_prefix("python")
             .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
         || (w.starts_with('$') && w.to_ascii_uppercase().contains("PYTHON"))
+}
+
+#[test]
+fn a_nixfix_run_waits_for_a_heavy_test() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let hold = Duration::from_millis(600);
+    let t = std::thread::spawn(move || {
+        let _h = heavy();
+        tx.send(Instant::now()).unwrap();
+        std::thread::sleep(hold);
+    });
+    let since = rx.recv().unwrap();
+    let d = tempfile::tempdir().unwrap();
+    assert_eq!(nf(d.path(), &["--version"]).code, 0);
+    assert!(since.elapsed() >= hold, "ran after {:?}", since.elapsed());
+    t.join().unwrap();
+    // And a heavy test's own runs do not wait for themselves.
+    let _h = heavy();
+    assert_eq!(nf(d.path(), &["--version"]).code, 0);
 }

@@ -1004,6 +1004,7 @@ fn fixtures() -> Vec<Fixture> {
 #[test]
 fn fixtures_pass_the_oracle() {
     let Some(bin) = nixpacks() else { return };
+    let _heavy = crate::common::heavy();
     let started = Instant::now();
     let (cases, expects): (Vec<Case>, Vec<Expect>) =
         fixtures().into_iter().map(|f| (f.case, f.expect)).unzip();
@@ -1114,6 +1115,7 @@ fn corpus_cases(dir: &Path) -> Vec<Case> {
 #[test]
 fn corpus_passes_the_oracle() {
     let Some(bin) = nixpacks() else { return };
+    let _heavy = crate::common::heavy();
     let Some(dir) = corpus_dir("oracle corpus") else {
         return;
     };
