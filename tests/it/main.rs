@@ -10,7 +10,9 @@
 //!   Nixpacks as the judge;
 //! - `build`: the build check (root, nixpacks, CPython).
 //!
-//! `common` holds the helpers they share.
+//! `common` holds the helpers they share, and the lock that keeps the heavy
+//! tests (`build`, `oracle`) apart from the others' nixfix runs, which have
+//! a timeout (`common::heavy`).
 
 mod common;
 
