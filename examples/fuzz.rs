@@ -30,7 +30,7 @@
 //! status 1 (a hang, 3). Failing inputs are minimised, printed as Rust
 //! literals and saved under `/tmp/nixfix-fuzz-*.bin`.
 //!
-//! The same [`run`] is called by a small smoke test in `tests/properties.rs`.
+//! The same [`run`] is called by a small smoke test in `tests/it/properties/fuzz_smoke.rs`.
 #![allow(dead_code)]
 
 use nixfix::driver::{FileReport, RunOptions, Status, fix_bytes};

@@ -1000,6 +1000,70 @@ mod tests {
         assert!(parse("[1e999]").is_err() && parse("[1e308]").is_ok());
     }
 
+    /// What serde_json does with numbers out of range, as found (not as
+    /// assumed), and that we agree: an integer past u64/i64 is read as an
+    /// f64 (accepted while it fits), anything past f64::MAX in magnitude is
+    /// refused, an underflow is 0.0.
+    #[test]
+    fn numbers_out_of_range_as_serde_reads_them() {
+        let serde = |t: &str| serde_json::from_str::<Value>(t).map(|v| v["a"].clone());
+        let big = |sign: &str, digits: usize| format!("{{\"a\":{sign}1{}}}", "0".repeat(digits));
+        for text in [
+            "{\"a\":1e999}".to_string(),
+            "{\"a\":-1e999}".to_string(),
+            "{\"a\":1E+309}".to_string(),
+            big("", 309),
+            big("-", 309),
+            big("", 400),
+        ] {
+            assert!(serde(&text).is_err(), "serde_json takes {text}");
+            let e = parse(&text).expect_err(&text);
+            assert!(e.message.contains("out of range"), "{text}: {}", e.message);
+            assert_eq!(e.position, Some((1, 6)), "{text}");
+        }
+        for (text, want) in [
+            (
+                "{\"a\":18446744073709551616}".to_string(),
+                18446744073709551616.0,
+            ),
+            (
+                "{\"a\":-9223372036854775809}".to_string(),
+                -9223372036854775809.0,
+            ),
+            (big("", 308), 1e308),
+            (big("-", 308), -1e308),
+            ("{\"a\":1e-999}".to_string(), 0.0),
+        ] {
+            let v = serde(&text).unwrap_or_else(|e| panic!("serde_json refuses {text}: {e}"));
+            assert!(v.is_f64() && v.as_f64() == Some(want), "{text}: {v}");
+            parse(&text).unwrap_or_else(|e| panic!("{text}: {}", e.message));
+        }
+        // Around both edges of the range, in every spelling of an exponent.
+        for m in [
+            "1",
+            "9",
+            "1.7976931348623157",
+            "1.7976931348623159",
+            "17976931348623157",
+            "0.0001",
+        ] {
+            for e in (295..=330).chain(-340..=-300) {
+                for x in ["e", "E", "e+"] {
+                    if x == "e+" && e < 0 {
+                        continue;
+                    }
+                    for sign in ["", "-"] {
+                        agrees_with_serde(&format!("{{\"a\":{sign}{m}{x}{e}}}"));
+                    }
+                }
+            }
+        }
+        for n in 300..=312 {
+            agrees_with_serde(&format!("[{}]", "9".repeat(n)));
+            agrees_with_serde(&format!("[-{}.5]", "9".repeat(n)));
+        }
+    }
+
     const SAMPLE: &str = "\u{feff}{\r\n  \"build\": {\"builder\": \"NIXPACKS\", \"n\": -0.5e-7},\r\n  \"phases\": {\r\n    \"setup\": {\"nixPkgs\": [\"...\", \"python311\", \"x\\\"\\u00e9\\ud83d\\ude00\"]},\r\n    \"install\": {\"cmds\": [\"python -m ensurepip\", true, false, null, 10, {}]}\r\n  }\r\n}\r\n";
 
     #[test]
