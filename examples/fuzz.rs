@@ -1,4 +1,4 @@
-//! A stable-toolchain mutation fuzzer for `nixfix::driver::fix_bytes`.
+//! A stable-toolchain mutation fuzzer for `nixfix::fix_bytes`.
 //!
 //! ```text
 //! cargo run --release --example fuzz -- [N] [--seed S]
@@ -33,9 +33,9 @@
 //! The same [`run`] is called by a small smoke test in `tests/it/properties/fuzz_smoke.rs`.
 #![allow(dead_code)]
 
-use nixfix::driver::{FileReport, RunOptions, Status, fix_bytes};
 use nixfix::engine::Options;
 use nixfix::nixpacks::{Environment, Kind};
+use nixfix::{FileReport, RunOptions, Status, fix_bytes};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -10,15 +10,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-/// Exit codes, as ruff and ripgrep use them.
-pub const EXIT_CLEAN: u8 = 0;
-pub const EXIT_PENDING: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
+use crate::report::{EXIT_CLEAN, EXIT_ERROR};
 
 /// Default threads for --write (I/O-bound: each fix is flushed to disk).
 const WRITE_JOBS: usize = 16;
-
-pub use crate::pipeline::HOLD_BUDGET;
 
 #[derive(Parser, Debug)]
 #[command(

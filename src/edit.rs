@@ -89,12 +89,6 @@ pub fn apply(text: &str, edits: Vec<Edit>) -> Result<String, EditError> {
     Ok(out)
 }
 
-/// Map a byte offset in the text produced by `edits` (normalized, as applied)
-/// back to the offset in the text they were applied to.
-pub fn map_back(pos: usize, edits: &[Edit]) -> usize {
-    MapBack::new(edits.to_vec()).map(pos)
-}
-
 /// The edits of one step (normalized, as applied), ready to map many
 /// offsets of the new text back to the old one in `O(log n)` each.
 #[derive(Debug, Clone, Default)]
@@ -192,9 +186,10 @@ mod tests {
         let out = apply("0123456789", edits.clone()).unwrap();
         assert_eq!(out, "234XYZ56789");
         // '5' is at 6 in the output and 5 in the input.
-        assert_eq!(map_back(6, &edits), 5);
-        assert_eq!(map_back(0, &edits), 2);
-        assert_eq!(map_back(4, &edits), 5); // inside the insertion
+        let m = MapBack::new(edits);
+        assert_eq!(m.map(6), 5);
+        assert_eq!(m.map(0), 2);
+        assert_eq!(m.map(4), 5); // inside the insertion
     }
 
     /// The reference: walk every edit (what `MapBack` does in `O(log n)`).

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(nixfix::cli::run())
+    std::process::ExitCode::from(nixfix::run())
 }

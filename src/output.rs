@@ -231,11 +231,6 @@ pub fn delivered(code: u8) -> u8 {
     }
 }
 
-/// Flush a buffered stream (errors on stdout are kept by [`Guarded`]).
-pub fn finish(w: &mut dyn Write) {
-    let _ = w.flush();
-}
-
 /// Write to a stream. Standard output is [`Guarded`]; an error on standard
 /// error has nowhere to be reported and is dropped.
 pub fn emit(w: &mut dyn Write, s: &str) {

@@ -96,11 +96,13 @@ impl Sorted {
     }
 
     /// How many sorted runs went to disk (for tests).
+    #[cfg(test)]
     pub fn runs(&self) -> usize {
         self.runs.len()
     }
 
     /// Whether spilling failed and everything is held in memory.
+    #[cfg(test)]
     pub fn in_memory(&self) -> bool {
         self.in_memory
     }

@@ -14,9 +14,14 @@ use crate::nixpacks::Kind;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use github::github_lines;
-pub use json::{JSON_VERSION, json_line};
-pub use text::{error_line, finding_lines};
+pub use json::JSON_VERSION;
+pub use text::error_line;
+
+/// Exit codes, as ruff and ripgrep use them.
+pub const EXIT_CLEAN: u8 = 0;
+/// Fixes pending, or a fix rule that could not fix.
+pub const EXIT_PENDING: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -173,11 +178,11 @@ impl Summary {
     /// fix (unless `exit_zero`); 0 otherwise.
     pub fn exit_code(&self, exit_zero: bool) -> u8 {
         if self.errors > 0 {
-            2
+            EXIT_ERROR
         } else if !exit_zero && (self.unfixed > 0 || (self.fixed > 0 && !self.applied)) {
-            1
+            EXIT_PENDING
         } else {
-            0
+            EXIT_CLEAN
         }
     }
 

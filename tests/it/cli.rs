@@ -1301,7 +1301,7 @@ fn output_larger_than_memory_budget_is_still_sorted_and_complete() {
     let j4 = nf(r, &["-j4"]);
     assert_eq!(j1.code, 1, "{j1:?}");
     // Several runs' worth (rendered output weighs a little more than this).
-    let budget = nixfix::cli::HOLD_BUDGET;
+    let budget = nixfix::HOLD_BUDGET;
     assert!(j1.stdout.len() > 2 * budget, "{} bytes", j1.stdout.len());
     assert_eq!(j1.stdout, j4.stdout);
     let got = diff_files(&j1.stdout);

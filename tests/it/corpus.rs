@@ -10,9 +10,9 @@
 //!
 //! Run with `--nocapture` to see the counts by kind.
 
-use nixfix::driver::{FileReport, RunOptions, Status, fix_bytes};
 use nixfix::engine::Options;
 use nixfix::nixpacks::{Environment, Kind};
+use nixfix::{FileReport, RunOptions, Status, fix_bytes};
 use similar::{Algorithm, DiffTag, TextDiff, capture_diff_slices};
 use std::collections::BTreeMap;
 
@@ -705,7 +705,7 @@ fn check_file(path: &Path, bytes: &[u8], kind: Kind) -> FileOutcome {
                 again
                     .fixed
                     .as_deref()
-                    .map(|t| format!("\n{}", nixfix::output::unified_diff(path, after, t)))
+                    .map(|t| format!("\n{}", nixfix::unified_diff(path, after, t)))
                     .or(again.error.clone().map(|e| format!(": {e}")))
                     .unwrap_or_default()
             ));

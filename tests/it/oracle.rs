@@ -35,9 +35,9 @@ use crate::common::{
     assert_known_failures, corpus_dir, is_pip_program, is_pip_requirement, is_python_program,
     skip_unless_required,
 };
-use nixfix::driver::{Candidate, FileReport, RunOptions, Status, process};
 use nixfix::engine::{Options, fix_text};
 use nixfix::nixpacks::{Environment, Kind};
+use nixfix::{Candidate, FileReport, RunOptions, Status, process};
 use serde_json::Value;
 use similar::{Algorithm, DiffTag, capture_diff_slices};
 use std::collections::{BTreeMap, BTreeSet};
@@ -880,7 +880,7 @@ fn judge(bin: &Path, case: &Case) -> Verdict {
         if changed {
             problems.push(format!(
                 "the fix:\n{}",
-                nixfix::output::unified_diff(
+                nixfix::unified_diff(
                     Path::new(case.kind.name()),
                     report.original.as_deref().unwrap_or(""),
                     report.fixed.as_deref().unwrap_or("")

@@ -24,10 +24,10 @@
 //! A fixture whose current output is wrong is listed in [`KNOWN_BUGS`]: it is
 //! skipped (no snapshot is written for it) until the code is fixed.
 
-use nixfix::driver::{self, Candidate, FileReport, RunOptions, Status};
 use nixfix::engine::Options;
 use nixfix::nixpacks::Environment;
-use nixfix::output::unified_diff;
+use nixfix::unified_diff;
+use nixfix::{Candidate, FileReport, RunOptions, Status};
 use std::path::{Path, PathBuf};
 
 /// Fixtures whose output is known to be wrong, with what is wrong. Skipped
@@ -104,7 +104,7 @@ fn run(f: &Fixture) -> FileReport {
         root: Some(fixtures_root()),
         link: false,
     };
-    driver::process(&c, &opts())
+    nixfix::process(&c, &opts())
 }
 
 /// Make the bytes insta would normalise visible.
@@ -197,7 +197,7 @@ fn check_invariants(f: &Fixture, r: &FileReport) -> Vec<String> {
         }
         // A second run changes nothing and fixes nothing.
         let dir = f.path.parent().unwrap();
-        let again = driver::fix_bytes(
+        let again = nixfix::fix_bytes(
             &f.path,
             fixed.as_bytes(),
             r.kind,
