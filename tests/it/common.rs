@@ -274,3 +274,48 @@ fn a_nixfix_run_waits_for_a_heavy_test() {
     let _h = heavy();
     assert_eq!(nf(d.path(), &["--version"]).code, 0);
 }
+
+/// One row of the corpus's manifest.tsv: a config's id, its file under
+/// `files/`, and its kind as the manifest names it.
+pub struct Row {
+    pub id: String,
+    pub file: String,
+    pub kind_name: String,
+}
+
+/// The rows of `dir/manifest.tsv`, columns found by their header.
+pub fn manifest(dir: &Path) -> Vec<Row> {
+    let text = fs::read_to_string(dir.join("manifest.tsv")).expect("manifest.tsv reads");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split('\t').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("manifest.tsv has no `{name}` column"))
+    };
+    let (id, file, kind) = (col("id"), col("file"), col("kind"));
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            Row {
+                id: f[id].to_string(),
+                file: f[file].to_string(),
+                kind_name: f[kind].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The config kind a manifest kind names (`other`: read as TOML).
+pub fn kind_of(name: &str) -> nixfix::nixpacks::Kind {
+    use nixfix::nixpacks::Kind;
+    match name {
+        "nixpacks.toml" | "other" => Kind::NixpacksToml,
+        "nixpacks.json" => Kind::NixpacksJson,
+        "railway.toml" => Kind::RailwayToml,
+        "railway.json" => Kind::RailwayJson,
+        other => panic!("unknown kind `{other}` in manifest.tsv"),
+    }
+}

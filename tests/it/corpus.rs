@@ -31,45 +31,7 @@ const KNOWN_BUGS: &[&str] = &[];
 /// `.json` file, UTF-16, ...): each must get an error report.
 const EXPECTED_PARSE_ERRORS: usize = 16;
 
-struct Row {
-    id: String,
-    file: String,
-    kind_name: String,
-}
-
-fn manifest(dir: &Path) -> Vec<Row> {
-    let text = std::fs::read_to_string(dir.join("manifest.tsv")).expect("manifest.tsv reads");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("a header").split('\t').collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .unwrap_or_else(|| panic!("manifest.tsv has no `{name}` column"))
-    };
-    let (id, file, kind) = (col("id"), col("file"), col("kind"));
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            Row {
-                id: f[id].to_string(),
-                file: f[file].to_string(),
-                kind_name: f[kind].to_string(),
-            }
-        })
-        .collect()
-}
-
-fn kind_of(name: &str) -> Kind {
-    match name {
-        "nixpacks.toml" | "other" => Kind::NixpacksToml,
-        "nixpacks.json" => Kind::NixpacksJson,
-        "railway.toml" => Kind::RailwayToml,
-        "railway.json" => Kind::RailwayJson,
-        other => panic!("unknown kind `{other}` in manifest.tsv"),
-    }
-}
+use crate::common::{kind_of, manifest};
 
 fn run_fix(path: &Path, bytes: &[u8], kind: Kind) -> FileReport {
     fix_bytes(

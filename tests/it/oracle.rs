@@ -362,28 +362,7 @@ fn installs_outside_venv(plan: &Value) -> Vec<(String, String)> {
 /// The ensurepip / pip self-upgrade commands of a plan that run outside a
 /// virtualenv: `(where, command)`.
 fn failing_commands(plan: &Value) -> Vec<(String, String)> {
-    let install_cmds = strings(plan.pointer("/phases/install/cmds"));
-    // The Python provider's install (or one like it) puts /opt/venv/bin first
-    // on PATH for the later phases and the start command.
-    let venv_after_install = install_cmds
-        .iter()
-        .any(|c| c.contains("/opt/venv") && (c.contains("-m venv") || c.contains("virtualenv")));
-    let mut sites: Vec<(String, String, bool)> = Vec::new();
-    if let Some(phases) = plan.get("phases").and_then(Value::as_object) {
-        for (name, ph) in phases {
-            let early = name == "setup" || name == "install";
-            for c in strings(ph.get("cmds")) {
-                sites.push((
-                    format!("phases.{name}.cmds"),
-                    c,
-                    venv_after_install && !early,
-                ));
-            }
-        }
-    }
-    if let Some(c) = plan.pointer("/start/cmd").and_then(Value::as_str) {
-        sites.push(("start.cmd".into(), c.to_string(), venv_after_install));
-    }
+    let sites = plan_sites(plan);
     let mut out = Vec::new();
     for (loc, cmd, venv) in sites {
         let mut in_venv = venv;
@@ -1063,48 +1042,22 @@ fn fixtures_pass_the_oracle() {
     );
 }
 
-struct Row {
-    id: String,
-    file: String,
-    kind: Kind,
-}
-
 fn corpus_cases(dir: &Path) -> Vec<Case> {
-    let text = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
-    let (id, file, kind) = (col("id"), col("file"), col("kind"));
-    let rows: Vec<Row> = lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            Row {
-                id: f[id].to_string(),
-                file: f[file].to_string(),
-                kind: match f[kind] {
-                    "nixpacks.toml" | "other" => Kind::NixpacksToml,
-                    "nixpacks.json" => Kind::NixpacksJson,
-                    "railway.toml" => Kind::RailwayToml,
-                    "railway.json" => Kind::RailwayJson,
-                    k => panic!("unknown kind {k}"),
-                },
-            }
-        })
-        .collect();
+    let rows = crate::common::manifest(dir);
     rows.into_iter()
         .filter_map(|r| {
             let config = std::fs::read(dir.join("files").join(&r.file)).unwrap();
-            if r.kind.is_railway() {
+            let kind = crate::common::kind_of(&r.kind_name);
+            if kind.is_railway() {
                 // Only railway files that hand Nixpacks something.
-                let inputs = railway_inputs(r.kind, &config);
+                let inputs = railway_inputs(kind, &config);
                 if inputs.plan.is_none() && inputs.build_cmd.is_none() {
                     return None;
                 }
             }
             Some(Case {
                 label: r.id,
-                kind: r.kind,
+                kind,
                 config,
                 extra: Vec::new(),
             })
