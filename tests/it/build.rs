@@ -260,7 +260,18 @@ fn every_fixture_builds_after_the_fix() {
         }
     }
     let w = crate::common::nf(tmp.path(), &["--write", "after"]);
-    assert!(w.code == 0, "nixfix --write: {}", w.stderr);
+    // Every fixture that cannot build after the fix is a hand fix that
+    // fails the gate (exit 1, an `error:` line), never a silent pass.
+    assert_eq!(w.code, 1, "nixfix --write: {}", w.stderr);
+    for (name, _) in CANNOT_BUILD {
+        assert!(
+            w.stderr
+                .lines()
+                .any(|l| l.starts_with(&format!("after/{name}/")) && l.contains(" error: ")),
+            "{name}: no hand fix reported: {}",
+            w.stderr
+        );
+    }
     let dirs: Vec<PathBuf> = names
         .iter()
         .flat_map(|n| [before.join(n), after.join(n)])
