@@ -163,6 +163,7 @@ def write_report(table, path, every):
              f"- configs: {len(table)} Python-related (every {every}), "
              f"{sum(t['after']['accepted'] for t in table)} accepted by Nixpacks, "
              f"{sum(1 for t in table if t['after'].get('skipped'))} not built by Nixpacks (Railway builder)",
+             f"- harness errors (no verdict): {sum(1 for t in table if 'harness_error' in t['before'] or 'harness_error' in t['after'])}",
              f"- Python builds: {len(judged)}",
              f"- built as found: {before} / {len(judged)}",
              f"- built after the fix: {after} / {len(judged)}",

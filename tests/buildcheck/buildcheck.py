@@ -1088,7 +1088,9 @@ def worker(job_path):
     context = Path(job["context"])
 
     def run(cmd, phase=None, timeout=None):
-        argv = ["chroot", str(R), "/bin/bash", "-c", 'cd -- "$1" && shift && exec "$@"', "_", workdir,
+        # chroot by its absolute path: `env` is the image's, whose PATH a
+        # config may set to anything (the lookup would use it).
+        argv = [CHROOT, str(R), "/bin/bash", "-c", 'cd -- "$1" && shift && exec "$@"', "_", workdir,
                 "/bin/bash", "-ol", "pipefail", "-c", cmd]
         t0 = time.monotonic()
         try:
@@ -1334,6 +1336,8 @@ def build_one(app, ctx, keep=False, verbose=False):
             shutil.rmtree(B, ignore_errors=True)
 
 
+CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
+
 CONFIG_NAMES = ("nixpacks.toml", "nixpacks.json", "railway.toml", "railway.json")
 
 
@@ -1420,6 +1424,7 @@ def main(argv=None):
     ctx["runs"] = Once()
     ctx["hidden"] = hidden_programs(["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"])
     failed = False
+    harness_errors = 0
     # Identical app directories build identically: each is built once.
     keys = [tree_key(Path(app)) for app in a.apps]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
@@ -1431,13 +1436,19 @@ def main(argv=None):
             try:
                 r = dict(futs[key].result())
             except Exception as e:  # a harness bug: say so, do not hide it
+                # ...but the other apps still get their verdicts (a run of
+                # a thousand builds is not lost to one); the exit status is 2.
                 print(f"buildcheck: internal error: {e}", file=sys.stderr)
-                return 2
+                harness_errors += 1
+                r = {"accepted": False, "python_build": False, "builds": False,
+                     "harness_error": str(e)[-500:]}
             r["app"] = str(Path(app).resolve())
             failed |= not r["builds"] and not r.get("skipped")
             print(json.dumps(r) if a.json else describe(r), flush=True)
     print(f"buildcheck: {len(a.apps)} apps, {len(futs)} distinct, {len(ctx['runs'].slots)} builds run",
           file=sys.stderr)
+    if harness_errors:
+        return 2
     return 1 if failed else 0
 
 
