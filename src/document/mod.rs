@@ -8,7 +8,6 @@
 
 pub mod json;
 pub mod ops;
-pub mod patch;
 pub mod strings;
 pub mod toml;
 pub mod tree;
