@@ -13,7 +13,14 @@ super::rule!(PinPython, fix, "nf010_pin_python.md");
 impl Rule for PinPython {
     fn may_apply(&self, text: &str) -> bool {
         // `activate`: NF006 may add a `python -m venv` to create what is activated.
-        text.contains("python") || text.contains("pip") || text.contains("activate")
+        // A setup list (`nixPkgs`, or an alias NF004 renames) may replace the
+        // provider's Python, which its own install needs, in a config that
+        // names no Python at all.
+        text.contains("python")
+            || text.contains("pip")
+            || text.contains("activate")
+            || text.to_ascii_lowercase().contains("pkgs")
+            || text.contains("ackages")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         let env = python_env(cx);

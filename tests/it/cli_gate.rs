@@ -334,3 +334,23 @@ fn every_fix_message_has_a_pending_form() {
     }
     assert!(seen > 100, "{seen} fix messages");
 }
+
+/// A setup list without `"..."` replaces the provider's Python, which its
+/// own install needs, even in a config that names no Python at all (corpus
+/// config 0859: `nixPkgs = ["gcc"]` and a uvicorn start; the build stopped
+/// at `python: command not found`, and nixfix said nothing).
+#[test]
+fn a_setup_list_that_drops_the_providers_python_gets_one() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    write(r, "svc/requirements.txt", "uvicorn\n");
+    write(r, "svc/main.py", "app = 1\n");
+    write(
+        r,
+        "svc/nixpacks.toml",
+        "[phases.setup]\nnixPkgs = [\"gcc\"]\n\n[start]\ncmd = \"uvicorn main:app\"\n",
+    );
+    let run = nf(r, &["--check", "svc"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("NF010 would add python3"), "{run:?}");
+}
