@@ -411,6 +411,12 @@ impl Environment {
         }
     }
 
+    /// Whether the app's directory is known (not standard input without
+    /// `--stdin-filename`).
+    pub fn knows_dir(&self) -> bool {
+        self.dir.is_some()
+    }
+
     /// The names in the app directory (empty when there is none).
     fn files(&self) -> &[String] {
         self.files.get_or_init(|| {

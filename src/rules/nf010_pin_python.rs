@@ -23,6 +23,13 @@ impl Rule for PinPython {
             || text.contains("ackages")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
+        // A config that names no Python is the provider's business only
+        // when its directory says the Python provider builds the app (on
+        // standard input there is none to ask: a Node config stays as is).
+        let named = ["python", "pip", "activate"].iter().any(|w| cx.text.contains(w));
+        if !named && !cx.env.knows_dir() {
+            return Vec::new();
+        }
         let env = python_env(cx);
         let invoked = super::python_env::invoked(cx);
         let listed: Vec<&Installed> = env.installed.iter().filter(|i| i.listed).collect();
