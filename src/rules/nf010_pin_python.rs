@@ -10,24 +10,30 @@ use crate::python::supported_attr;
 
 super::rule!(PinPython, fix, "nf010_pin_python.md");
 
+/// Whether a config names a Python, pip, or a virtualenv to activate (NF006
+/// may add the `python -m venv` that creates it).
+fn names_python(text: &str) -> bool {
+    ["python", "pip", "activate"].iter().any(|w| text.contains(w))
+}
+
 impl Rule for PinPython {
     fn may_apply(&self, text: &str) -> bool {
         // `activate`: NF006 may add a `python -m venv` to create what is activated.
         // A setup list (`nixPkgs`, or an alias NF004 renames) may replace the
         // provider's Python, which its own install needs, in a config that
         // names no Python at all.
-        text.contains("python")
-            || text.contains("pip")
-            || text.contains("activate")
-            || text.to_ascii_lowercase().contains("pkgs")
+        names_python(text)
+            || text
+                .as_bytes()
+                .windows(4)
+                .any(|w| w.eq_ignore_ascii_case(b"pkgs"))
             || text.contains("ackages")
     }
     fn check(&self, cx: &Context) -> Vec<Finding> {
         // A config that names no Python is the provider's business only
         // when its directory says the Python provider builds the app (on
         // standard input there is none to ask: a Node config stays as is).
-        let named = ["python", "pip", "activate"].iter().any(|w| cx.text.contains(w));
-        if !named && !cx.env.knows_dir() {
+        if !names_python(cx.text) && !cx.env.knows_dir() {
             return Vec::new();
         }
         let env = python_env(cx);
